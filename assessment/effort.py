@@ -1,0 +1,111 @@
+"""The effort, cost and duration of the rest of the rollout.
+
+Every app still owes the phases above the one it has reached. Each phase costs
+engineering hours per app, plus a one-off platform setup the first time any
+app enters it. Hours are priced at the organisation's hourly rate and spread
+over the team's monthly hours.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass
+
+from assessment.inventory import Application, Inventory
+from assessment.planning import LAST_PHASE, PHASES, app_phase
+
+PLATFORM_HOURS = {1: 60.0, 2: 24.0, 3: 24.0, 4: 80.0, 5: 40.0}
+"""One-off work per phase: the IdP and MFA enrolment, gateway external auth,
+the base policies, the device CA with the MDM feed and the gate, the log
+pipeline and access reviews."""
+HOURS_PER_APP = {1: 3.0, 2: 4.0, 3: 4.0, 4: 3.0, 5: 2.0}
+LEGACY_HOURS = {1: -2.0, 2: 8.0}
+"""A legacy app gets only a client in phase 1, but its proxy integration in
+phase 2 needs header-based sign-in and testing."""
+HOURS_PER_DEPENDENCY = 1.5
+"""Phase 3: each declared dependency needs an allow rule and a test."""
+RESTRICTED_POSTURE_HOURS = 2.0
+"""Phase 4: restricted apps need their stricter access policy tested."""
+
+
+def app_hours(app: Application, phase: int) -> float:
+    """Engineering hours to take ``app`` through ``phase``."""
+    hours = HOURS_PER_APP[phase]
+    if app.legacy:
+        hours += LEGACY_HOURS.get(phase, 0.0)
+    if phase == 3:
+        hours += HOURS_PER_DEPENDENCY * len(app.depends_on)
+    if phase == 4 and app.classification == "restricted":
+        hours += RESTRICTED_POSTURE_HOURS
+    return hours
+
+
+@dataclass(frozen=True)
+class PhaseEffort:
+    """The remaining work of one phase."""
+
+    phase: int
+    name: str
+    apps: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class RolloutEstimate:
+    """The rest of the rollout against the organisation's budget and timeline."""
+
+    by_phase: list[PhaseEffort]
+    hours: float
+    cost_usd: float
+    months: float
+    budget_usd: float
+    target_months: int
+    wave_hours: float
+    start: datetime.date | None
+
+    @property
+    def within_budget(self) -> bool:
+        """Whether the remaining cost fits the budget."""
+        return self.cost_usd <= self.budget_usd
+
+    @property
+    def within_timeline(self) -> bool:
+        """Whether the remaining work fits the target timeline."""
+        return self.months <= self.target_months
+
+    @property
+    def finish(self) -> datetime.date | None:
+        """The estimated finish date, when the organisation gives a start date."""
+        if self.start is None:
+            return None
+        return self.start + datetime.timedelta(days=math.ceil(self.months * 30.44))
+
+
+def estimate(inventory: Inventory, wave: list[str], wave_phase: int) -> RolloutEstimate:
+    """Estimate the remaining rollout, and the next wave on its own."""
+    organisation = inventory.organisation
+    reached = {app.id: app_phase(app) for app in inventory.applications}
+    by_phase = []
+    for phase in PHASES[1:]:
+        owing = [app for app in inventory.applications if reached[app.id] < phase.number]
+        hours = sum(app_hours(app, phase.number) for app in owing)
+        started = any(value >= phase.number for value in reached.values())
+        if owing and not started:
+            hours += PLATFORM_HOURS[phase.number]
+        by_phase.append(PhaseEffort(phase.number, phase.name, len(owing), round(hours, 1)))
+
+    total = round(sum(item.hours for item in by_phase), 1)
+    wave_hours = sum(app_hours(inventory.apps_by_id[app_id], wave_phase) for app_id in wave)
+    if wave and wave_phase <= LAST_PHASE and not any(v >= wave_phase for v in reached.values()):
+        wave_hours += PLATFORM_HOURS[wave_phase]
+    return RolloutEstimate(
+        by_phase=by_phase,
+        hours=total,
+        cost_usd=round(total * organisation.hourly_rate_usd, 2),
+        months=round(total / organisation.team_hours_per_month, 2),
+        budget_usd=organisation.budget_usd,
+        target_months=organisation.target_months,
+        wave_hours=round(wave_hours, 1),
+        start=organisation.start,
+    )

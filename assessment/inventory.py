@@ -1,0 +1,295 @@
+"""The crown-jewel inventory: the organisation, its applications and its data.
+
+The inventory is a YAML file a security lead writes by hand. It is the single
+source of truth for the Pulumi program and for the assessment.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assessment.document import Document, did_you_mean
+from assessment.errors import InventoryError
+
+Classification = Literal["public", "internal", "confidential", "restricted"]
+CLASSIFICATIONS: tuple[Classification, ...] = (
+    "public",
+    "internal",
+    "confidential",
+    "restricted",
+)
+StageName = Literal["traditional", "initial", "advanced", "optimal"]
+
+# Identifiers become Kubernetes object names and label values, so they follow
+# the DNS label rules.
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+]
+Hostname = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=253,
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+    ),
+]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+CONTROL_NAMES = (
+    "sso",
+    "mfa",
+    "access_proxy",
+    "segmented",
+    "device_posture",
+    "access_logging",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Organisation(_Strict):
+    """Who is rolling out Zero Trust, with what money and by when."""
+
+    name: Text
+    users: Annotated[int, Field(ge=1)]
+    budget_usd: Annotated[float, Field(ge=0)]
+    target_months: Annotated[int, Field(ge=1, le=120)]
+    start: datetime.date | None = None
+    hourly_rate_usd: Annotated[float, Field(gt=0)] = 120.0
+    """What an hour of platform engineering costs, for the effort estimate."""
+    team_hours_per_month: Annotated[float, Field(gt=0)] = 320.0
+    """Engineering hours the rollout team has each month."""
+    wave_size: Annotated[int, Field(ge=1)] = 8
+    """How many applications one wave moves through a phase."""
+    target_stage: StageName = "advanced"
+    """The maturity stage leadership is aiming for in every pillar."""
+
+
+class Department(_Strict):
+    """A part of the organisation that owns applications."""
+
+    id: Identifier
+    name: Text
+
+
+class Group(_Strict):
+    """A group or role in the identity provider."""
+
+    id: Identifier
+    name: Text
+    department: Identifier | None = None
+    members: Annotated[int, Field(ge=0)]
+
+
+class Controls(_Strict):
+    """The Zero Trust controls an application has today."""
+
+    sso: bool = False
+    """Sign-in goes through the organisation's identity provider."""
+    mfa: bool = False
+    """Every sign-in requires a second factor."""
+    access_proxy: bool = False
+    """Requests pass an identity-aware proxy before reaching the app."""
+    segmented: bool = False
+    """Network policy lets only declared peers reach the app."""
+    device_posture: bool = False
+    """Access depends on the identity and health of the device."""
+    access_logging: bool = False
+    """Every access decision is logged centrally."""
+
+    def missing(self) -> list[str]:
+        """Names of the controls the application does not have."""
+        return [name for name in CONTROL_NAMES if not getattr(self, name)]
+
+
+class Dependency(_Strict):
+    """A connection an application makes to another app or a data store."""
+
+    target: Identifier
+    port: Port | None = None
+    """Defaults to the port the target declares."""
+    protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
+
+
+class Application(_Strict):
+    """An internal application, the unit the rollout moves through phases."""
+
+    id: Identifier
+    name: Text
+    owner: Text
+    department: Identifier
+    namespace: Identifier
+    host: Hostname
+    port: Port
+    classification: Classification
+    users: Annotated[int, Field(ge=0)]
+    readers: list[Identifier] = Field(min_length=1)
+    writers: list[Identifier] = []
+    depends_on: list[Dependency] = []
+    legacy: bool = False
+    """The app cannot speak OIDC itself and relies on a proxy for sign-in."""
+    controls: Controls = Controls()
+    crown_jewel: bool | None = None
+    """Overrides the crown-jewel rule when set."""
+    description: str | None = None
+
+
+class DataStore(_Strict):
+    """A database, bucket or queue that applications depend on."""
+
+    id: Identifier
+    name: Text
+    kind: Literal[
+        "postgresql", "mysql", "mssql", "oracle", "mongodb", "redis",
+        "elasticsearch", "s3", "sftp", "kafka", "ldap",
+    ]
+    owner: Text
+    department: Identifier
+    namespace: Identifier | None = None
+    host: Hostname
+    port: Port
+    classification: Classification
+    encrypted_at_rest: bool = False
+    backed_up: bool = False
+
+
+class Inventory(_Strict):
+    """The whole inventory file."""
+
+    organisation: Organisation
+    departments: list[Department] = Field(min_length=1)
+    groups: list[Group] = Field(min_length=1)
+    applications: list[Application] = Field(min_length=1)
+    data_stores: list[DataStore] = []
+
+    @cached_property
+    def apps_by_id(self) -> dict[str, Application]:
+        """Applications keyed by id."""
+        return {app.id: app for app in self.applications}
+
+    @cached_property
+    def stores_by_id(self) -> dict[str, DataStore]:
+        """Data stores keyed by id."""
+        return {store.id: store for store in self.data_stores}
+
+    @cached_property
+    def dependents(self) -> dict[str, set[str]]:
+        """For every app and data store, the apps that depend on it, transitively."""
+        direct: dict[str, set[str]] = {key: set() for key in self.apps_by_id}
+        direct.update({key: set() for key in self.stores_by_id})
+        for app in self.applications:
+            for dependency in app.depends_on:
+                direct[dependency.target].add(app.id)
+
+        closure: dict[str, set[str]] = {}
+        for key in direct:
+            seen: set[str] = set()
+            stack = list(direct[key])
+            while stack:
+                current = stack.pop()
+                if current in seen or current == key:
+                    continue
+                seen.add(current)
+                stack.extend(direct[current])
+            closure[key] = seen
+        return closure
+
+    def port_of(self, dependency: Dependency) -> int:
+        """The port a dependency connects to."""
+        if dependency.port is not None:
+            return dependency.port
+        target = self.apps_by_id.get(dependency.target) or self.stores_by_id[dependency.target]
+        return target.port
+
+
+def load_inventory(path: Path | str) -> Inventory:
+    """Read, validate and cross-check an inventory file.
+
+    Raises:
+        InventoryError: naming the file, line, column, field and bad value.
+    """
+    document = Document.read(path, InventoryError)
+    if not isinstance(document.data, dict):
+        raise document.error((), "the inventory must be a mapping with 'organisation', "
+                             "'departments', 'groups' and 'applications'")
+    inventory = document.validate(Inventory)
+    for problem in _reference_problems(inventory):
+        raise document.error(*problem)
+    return inventory
+
+
+def _reference_problems(inventory: Inventory) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield (field path, message) for every broken reference, in file order."""
+    departments = {department.id for department in inventory.departments}
+    groups = {group.id for group in inventory.groups}
+    organisation_users = inventory.organisation.users
+
+    yield from _duplicates("departments", [d.id for d in inventory.departments])
+    yield from _duplicates("groups", [g.id for g in inventory.groups])
+
+    for index, group in enumerate(inventory.groups):
+        if group.department is not None and group.department not in departments:
+            yield (("groups", index, "department"),
+                   _unknown("department", group.department, departments))
+        if group.members > organisation_users:
+            yield (("groups", index, "members"),
+                   f"{group.members!r} is more than the organisation's "
+                   f"{organisation_users} users")
+
+    targets: dict[str, str] = {}
+    hosts: dict[str, str] = {}
+    for section, entries in (("applications", inventory.applications),
+                             ("data_stores", inventory.data_stores)):
+        for index, entry in enumerate(entries):
+            if entry.id in targets:
+                yield ((section, index, "id"),
+                       f"{entry.id!r} is already used by {targets[entry.id]}; "
+                       "app and data store ids must be unique")
+            targets.setdefault(entry.id, f"{section}[{index}]")
+            if entry.department not in departments:
+                yield ((section, index, "department"),
+                       _unknown("department", entry.department, departments))
+            if section == "applications":
+                if entry.host in hosts:
+                    yield ((section, index, "host"),
+                           f"{entry.host!r} is already the host of {hosts[entry.host]}")
+                hosts.setdefault(entry.host, entry.id)
+
+    for index, app in enumerate(inventory.applications):
+        where: tuple[str | int, ...] = ("applications", index)
+        if app.users > organisation_users:
+            yield (where + ("users",),
+                   f"{app.users!r} is more than the organisation's {organisation_users} users")
+        for role in ("readers", "writers"):
+            for position, group in enumerate(getattr(app, role)):
+                if group not in groups:
+                    yield (where + (role, position), _unknown("group", group, groups))
+        for position, dependency in enumerate(app.depends_on):
+            if dependency.target == app.id:
+                yield (where + ("depends_on", position, "target"),
+                       f"{app.id!r} cannot depend on itself")
+            elif dependency.target not in targets:
+                yield (where + ("depends_on", position, "target"),
+                       _unknown("application or data store", dependency.target, targets))
+
+
+def _duplicates(section: str, ids: list[str]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    seen: set[str] = set()
+    for index, identifier in enumerate(ids):
+        if identifier in seen:
+            yield ((section, index, "id"), f"{identifier!r} is declared twice")
+        seen.add(identifier)
+
+
+def _unknown(what: str, value: str, known: Iterable[str]) -> str:
+    hint = did_you_mean(value, known)
+    return f"{value!r} is not a declared {what}; {hint}"
