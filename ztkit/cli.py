@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assessment.answers import Answers, load_answers
@@ -25,6 +26,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "sample"
 STACKS_DIR = PROJECT_ROOT / "stacks"
 EXIT_BAD_INPUT = 2
+COMMAND_MODULES: tuple[str, ...] = ()
+"""Modules that add commands: each has ``add_parser(commands)``, which sets the
+parser's ``run`` default to a function taking the parsed arguments and
+returning the exit code."""
 
 
 class UsageError(AssessmentError):
@@ -46,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and recommend the next rollout phase and its wave.",
     )
     _add_inputs(assess)
+    assess.set_defaults(run=_run_assess)
     assess.add_argument("--format", choices=("text", "json", "markdown", "html"),
                         default="text", help="output format (default: text)")
     assess.add_argument("--output", type=Path, metavar="FILE",
@@ -63,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ranking, next phase, trend and rollout cost.",
     )
     _add_inputs(report)
+    report.set_defaults(run=_run_report)
     report.add_argument("--output", type=Path, default=Path("ztkit-report.html"),
                         metavar="FILE", help="where to write it (default: ztkit-report.html)")
 
@@ -71,8 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                   required=True)
     validate = inventory_commands.add_parser(
         "validate", help="check an inventory file and exit 0 (valid) or 2 (not)")
+    validate.set_defaults(run=_run_validate)
     validate.add_argument("path", type=Path, nargs="?", default=SAMPLE_DIR / "inventory.yaml",
                           metavar="PATH")
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_parser(commands)
     return parser
 
 
@@ -180,14 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     try:
-        if arguments.command == "assess":
-            return _run_assess(arguments)
-        if arguments.command == "report":
-            return _run_report(arguments)
-        if arguments.command == "inventory":
-            return _run_validate(arguments)
-        parser.print_help()
-        return 0
+        run: Callable[[argparse.Namespace], int] | None = getattr(arguments, "run", None)
+        if run is None:
+            parser.print_help()
+            return 0
+        return run(arguments)
     except AssessmentError as exc:
         print(f"ztkit: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
