@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -24,6 +25,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from assessment.errors import InputError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_:.-]+")
 FieldPath = Sequence[str | int]
 
 
@@ -46,8 +48,10 @@ def format_path(path: FieldPath) -> str:
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(str(part)):
+            text += f".{part}" if text else str(part)
         else:
-            text += f".{part}" if text else part
+            text += f"[{str(part)!r}]"
     return text
 
 
@@ -198,17 +202,22 @@ def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
         key = loc[-1]
         return f"unknown field {key!r}; {did_you_mean(key, allowed_fields(model, loc[:-1]))}"
     if kind in ("literal_error", "enum"):
-        return f"{value!r} is not allowed; expected {context.get('expected', '')}"
+        return f"{_short(value)} is not allowed; expected {context.get('expected', '')}"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} does not match {context.get('pattern')!r}"
+        pattern = str(context.get("pattern", ""))
+        if pattern.startswith("^[a-z0-9]"):
+            return (f"{_short(value)} is not a valid name: use lower-case letters, digits "
+                    "and '-', starting and ending with a letter or digit (host names: "
+                    "such labels joined by '.')")
+        return f"{_short(value)} does not match {pattern!r}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"{value!r} is not a whole number"
+        return f"{_short(value)} is not a whole number"
     if kind in ("float_type", "float_parsing"):
-        return f"{value!r} is not a number"
+        return f"{_short(value)} is not a number"
     if kind in ("bool_type", "bool_parsing"):
-        return f"{value!r} is not true or false"
+        return f"{_short(value)} is not true or false"
     if kind in ("string_type",):
-        return f"{value!r} is not text"
+        return f"{_short(value)} is not text"
     if kind in ("list_type",):
         return f"{_short(value)} is not a list"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
@@ -220,19 +229,21 @@ def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
             "less_than": f"less than {context.get('lt')}",
             "less_than_equal": f"at most {context.get('le')}",
         }[kind]
-        return f"{value!r} is out of range; must be {bound}"
+        return f"{_short(value)} is out of range; must be {bound}"
     if kind in ("string_too_short", "too_short"):
         return f"{_short(value)} is empty; a value is required"
     if kind in ("string_too_long", "too_long"):
         return f"{_short(value)} is too long; at most {context.get('max_length')}"
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        return f"{value!r} is not a date (YYYY-MM-DD)"
+        return f"{_short(value)} is not a date (YYYY-MM-DD)"
     if kind == "value_error":
         return str(context.get("error", error["msg"]))
     return f"{_short(value)}: {error['msg']}"
 
 
 def _short(value: Any) -> str:
+    if value is None:
+        return "an empty value"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
