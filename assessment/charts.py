@@ -76,7 +76,7 @@ def _text(
 def pillar_chart(
     groups: Sequence[BarGroup], target: float, target_label: str
 ) -> Markup:
-    """Horizontal bars of each score on the 1–4 stage scale, with the target marked.
+    """Horizontal bars of each score on the 1 to 4 stage scale, with the target marked.
 
     Args:
         groups: The pillars, then the cross-cutting capabilities, each a heading
