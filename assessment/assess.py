@@ -39,13 +39,20 @@ class Assessment:
     @property
     def warnings(self) -> list[str]:
         """What the evidence files say their collectors could not check."""
-        return [warning for collected in self.evidence_files for warning in collected.warnings]
+        return [
+            warning
+            for collected in self.evidence_files
+            for warning in collected.warnings
+        ]
 
     @property
     def unanswered(self) -> list[str]:
         """Keys of the functions the answers file leaves out."""
-        return [key for key in self.model.function_keys()
-                if key not in self.answers.by_function]
+        return [
+            key
+            for key in self.model.function_keys()
+            if key not in self.answers.by_function
+        ]
 
     def as_json(self) -> dict[str, Any]:
         """The assessment as a JSON-ready dict (the ``--format json`` output)."""
@@ -62,11 +69,20 @@ class Assessment:
             "model": {"name": self.model.model, "version": self.model.version},
             "target_stage": self.target_stage.id,
             "pillars": [_pillar_json(pillar) for pillar in self.scores.pillars],
-            "cross_cutting": [_pillar_json(capability) for capability in self.scores.cross_cutting],
-            "overall": {"stage": self.scores.overall_stage.id, "score": self.scores.overall_score},
+            "cross_cutting": [
+                _pillar_json(capability) for capability in self.scores.cross_cutting
+            ],
+            "overall": {
+                "stage": self.scores.overall_stage.id,
+                "score": self.scores.overall_score,
+            },
             "conflicts": [
-                {"function": row.key, "answered": row.answered.id if row.answered else None,
-                 "stage": row.stage.id, "message": row.conflict}
+                {
+                    "function": row.key,
+                    "answered": row.answered.id if row.answered else None,
+                    "stage": row.stage.id,
+                    "message": row.conflict,
+                }
                 for row in self.scores.conflicts()
             ],
             "unanswered": self.unanswered,
@@ -79,9 +95,13 @@ class Assessment:
             },
             "rollout": _rollout_json(self.rollout),
             "evidence_sources": [
-                {"path": str(collected.path), "collector": collected.collector,
-                 "collected_at": collected.collected_at.isoformat(), "scope": collected.scope,
-                 "items": len(collected.items)}
+                {
+                    "path": str(collected.path),
+                    "collector": collected.collector,
+                    "collected_at": collected.collected_at.isoformat(),
+                    "scope": collected.scope,
+                    "items": len(collected.items),
+                }
                 for collected in self.evidence_files
             ],
             "warnings": self.warnings,
@@ -141,7 +161,12 @@ def _rollout_json(rollout: RolloutEstimate) -> dict[str, Any]:
         "finish": rollout.finish.isoformat() if rollout.finish else None,
         "next_wave_hours": rollout.wave_hours,
         "by_phase": [
-            {"phase": item.phase, "name": item.name, "apps": item.apps, "hours": item.hours}
+            {
+                "phase": item.phase,
+                "name": item.name,
+                "apps": item.apps,
+                "hours": item.hours,
+            }
             for item in rollout.by_phase
         ],
     }

@@ -79,14 +79,18 @@ class Document:
         text = read_text(path, error_class)
         return cls(path, text, parse_yaml(path, text, error_class), error_class)
 
-    def error(self, field: FieldPath, message: str, *, at_key: bool = False) -> InputError:
+    def error(
+        self, field: FieldPath, message: str, *, at_key: bool = False
+    ) -> InputError:
         """Build an error for ``field``, located at its value (or its key)."""
         line, column = self.locate(field, at_key=at_key)
         return self.error_class(
             self.path, message, line=line, column=column, field=format_path(field)
         )
 
-    def locate(self, field: FieldPath, *, at_key: bool = False) -> tuple[int | None, int | None]:
+    def locate(
+        self, field: FieldPath, *, at_key: bool = False
+    ) -> tuple[int | None, int | None]:
         """The 1-based line and column of ``field``, or of its nearest parent."""
         if self._tree is None:
             self._tree = _parse_with_positions(self.text)
@@ -95,9 +99,15 @@ class Document:
         for depth, part in enumerate(field):
             last = depth == len(field) - 1
             if isinstance(node, CommentedMap) and part in node:
-                position = node.lc.key(part) if (last and at_key) else node.lc.value(part)
+                position = (
+                    node.lc.key(part) if (last and at_key) else node.lc.value(part)
+                )
                 node = node[part]
-            elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            elif (
+                isinstance(node, CommentedSeq)
+                and isinstance(part, int)
+                and 0 <= part < len(node)
+            ):
                 position = node.lc.item(part)
                 node = node[part]
             else:
@@ -156,10 +166,15 @@ def parse_yaml(path: Path, text: str, error_class: type[InputError]) -> Any:
         if mark is None:
             raise error_class(path, f"malformed YAML: {problem}") from None
         raise error_class(
-            path, f"malformed YAML: {problem}", line=mark.line + 1, column=mark.column + 1
+            path,
+            f"malformed YAML: {problem}",
+            line=mark.line + 1,
+            column=mark.column + 1,
         ) from None
     except (YAMLError, ValueError, TypeError, RecursionError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first_line = (
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
         raise error_class(path, f"malformed YAML: {first_line}") from None
 
 
@@ -206,9 +221,11 @@ def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
     if kind == "string_pattern_mismatch":
         pattern = str(context.get("pattern", ""))
         if pattern.startswith("^[a-z0-9]"):
-            return (f"{_short(value)} is not a valid name: use lower-case letters, digits "
-                    "and '-', starting and ending with a letter or digit (host names: "
-                    "such labels joined by '.')")
+            return (
+                f"{_short(value)} is not a valid name: use lower-case letters, digits "
+                "and '-', starting and ending with a letter or digit (host names: "
+                "such labels joined by '.')"
+            )
         return f"{_short(value)} does not match {pattern!r}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"{_short(value)} is not a whole number"

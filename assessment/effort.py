@@ -88,16 +88,26 @@ def estimate(inventory: Inventory, wave: list[str], wave_phase: int) -> RolloutE
     reached = {app.id: app_phase(app) for app in inventory.applications}
     by_phase = []
     for phase in PHASES[1:]:
-        owing = [app for app in inventory.applications if reached[app.id] < phase.number]
+        owing = [
+            app for app in inventory.applications if reached[app.id] < phase.number
+        ]
         hours = sum(app_hours(app, phase.number) for app in owing)
         started = any(value >= phase.number for value in reached.values())
         if owing and not started:
             hours += PLATFORM_HOURS[phase.number]
-        by_phase.append(PhaseEffort(phase.number, phase.name, len(owing), round(hours, 1)))
+        by_phase.append(
+            PhaseEffort(phase.number, phase.name, len(owing), round(hours, 1))
+        )
 
     total = round(sum(item.hours for item in by_phase), 1)
-    wave_hours = sum(app_hours(inventory.apps_by_id[app_id], wave_phase) for app_id in wave)
-    if wave and wave_phase <= LAST_PHASE and not any(v >= wave_phase for v in reached.values()):
+    wave_hours = sum(
+        app_hours(inventory.apps_by_id[app_id], wave_phase) for app_id in wave
+    )
+    if (
+        wave
+        and wave_phase <= LAST_PHASE
+        and not any(v >= wave_phase for v in reached.values())
+    ):
         wave_hours += PLATFORM_HOURS[wave_phase]
     return RolloutEstimate(
         by_phase=by_phase,

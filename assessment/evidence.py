@@ -126,7 +126,10 @@ def load_evidence_file(path: Path | str, model: MaturityModel) -> CollectedEvide
         collected_at=parsed.collected_at,
         scope=parsed.scope,
         items=items,
-        warnings=[f"{parsed.collector}: {w.check} not checked: {w.reason}" for w in parsed.warnings],
+        warnings=[
+            f"{parsed.collector}: {w.check} not checked: {w.reason}"
+            for w in parsed.warnings
+        ],
     )
 
 
@@ -141,11 +144,18 @@ def inventory_evidence(inventory: Inventory) -> list[EvidenceItem]:
 def _names(apps: Iterable[Application | object]) -> str:
     ids = [getattr(app, "id", str(app)) for app in apps]
     shown = ", ".join(ids[:NAMES_SHOWN])
-    return shown + (f" and {len(ids) - NAMES_SHOWN} more" if len(ids) > NAMES_SHOWN else "")
+    return shown + (
+        f" and {len(ids) - NAMES_SHOWN} more" if len(ids) > NAMES_SHOWN else ""
+    )
 
 
-def _fact(function: str, status: Literal["pass", "fail"], stage: Stage,
-          resource: str, finding: str) -> EvidenceItem:
+def _fact(
+    function: str,
+    status: Literal["pass", "fail"],
+    stage: Stage,
+    resource: str,
+    finding: str,
+) -> EvidenceItem:
     return EvidenceItem(function, status, stage, resource, finding, INVENTORY_SOURCE)
 
 
@@ -168,23 +178,56 @@ def _control_coverage(
 
     if restricted_missing:
         restricted = sum(app.classification == "restricted" for app in apps)
-        return [_fact(function, "fail", Stage.TRADITIONAL, _names(restricted_missing),
-                      f"{len(restricted_missing)} of {restricted} restricted apps lack "
-                      f"{control} ({_names(restricted_missing)}); {share}")]
+        return [
+            _fact(
+                function,
+                "fail",
+                Stage.TRADITIONAL,
+                _names(restricted_missing),
+                f"{len(restricted_missing)} of {restricted} restricted apps lack "
+                f"{control} ({_names(restricted_missing)}); {share}",
+            )
+        ]
     if sensitive_missing:
-        return [_fact(function, "fail", Stage.INITIAL, _names(sensitive_missing),
-                      f"{len(sensitive_missing)} confidential apps lack {control} "
-                      f"({_names(sensitive_missing)}); {share}")]
+        return [
+            _fact(
+                function,
+                "fail",
+                Stage.INITIAL,
+                _names(sensitive_missing),
+                f"{len(sensitive_missing)} confidential apps lack {control} "
+                f"({_names(sensitive_missing)}); {share}",
+            )
+        ]
     if missing:
-        return [_fact(function, "pass", Stage.INITIAL, "restricted and confidential apps",
-                      f"every restricted and confidential app has {control}; {share}")]
-    return [_fact(function, "pass", full_coverage_stage, "all apps",
-                  f"all {len(apps)} apps have {control}")]
+        return [
+            _fact(
+                function,
+                "pass",
+                Stage.INITIAL,
+                "restricted and confidential apps",
+                f"every restricted and confidential app has {control}; {share}",
+            )
+        ]
+    return [
+        _fact(
+            function,
+            "pass",
+            full_coverage_stage,
+            "all apps",
+            f"all {len(apps)} apps have {control}",
+        )
+    ]
 
 
 def _authentication(inventory: Inventory) -> list[EvidenceItem]:
-    return _control_coverage(inventory, "identity/authentication",
-                             lambda app: app.controls.mfa, "MFA", Stage.INITIAL)
+    return _control_coverage(
+        inventory,
+        "identity/authentication",
+        lambda app: app.controls.mfa,
+        "MFA",
+        Stage.INITIAL,
+    )
 
 
 def _identity_stores(inventory: Inventory) -> list[EvidenceItem]:
@@ -192,84 +235,163 @@ def _identity_stores(inventory: Inventory) -> list[EvidenceItem]:
     without = [app for app in apps if not app.controls.sso]
     share = (len(apps) - len(without)) / len(apps)
     if share < 0.5:
-        return [_fact("identity/identity-stores", "fail", Stage.TRADITIONAL, _names(without),
-                      f"only {len(apps) - len(without)} of {len(apps)} apps sign in through "
-                      f"the central identity provider; without SSO: {_names(without)}")]
+        return [
+            _fact(
+                "identity/identity-stores",
+                "fail",
+                Stage.TRADITIONAL,
+                _names(without),
+                f"only {len(apps) - len(without)} of {len(apps)} apps sign in through "
+                f"the central identity provider; without SSO: {_names(without)}",
+            )
+        ]
     if not without:
-        return [_fact("identity/identity-stores", "pass", Stage.INITIAL, "all apps",
-                      f"all {len(apps)} apps sign in through the central identity provider")]
+        return [
+            _fact(
+                "identity/identity-stores",
+                "pass",
+                Stage.INITIAL,
+                "all apps",
+                f"all {len(apps)} apps sign in through the central identity provider",
+            )
+        ]
     return []
 
 
 def _access_management(inventory: Inventory) -> list[EvidenceItem]:
-    everyone = {group.id for group in inventory.groups
-                if group.members >= 0.9 * inventory.organisation.users}
-    broad = [app for app in inventory.applications
-             if app.classification in SENSITIVE and everyone.intersection(app.writers)]
+    everyone = {
+        group.id
+        for group in inventory.groups
+        if group.members >= 0.9 * inventory.organisation.users
+    }
+    broad = [
+        app
+        for app in inventory.applications
+        if app.classification in SENSITIVE and everyone.intersection(app.writers)
+    ]
     if broad:
-        return [_fact("identity/access-management", "fail", Stage.TRADITIONAL, _names(broad),
-                      f"{len(broad)} confidential or restricted apps let a group of nearly "
-                      f"every user write: {_names(broad)}")]
+        return [
+            _fact(
+                "identity/access-management",
+                "fail",
+                Stage.TRADITIONAL,
+                _names(broad),
+                f"{len(broad)} confidential or restricted apps let a group of nearly "
+                f"every user write: {_names(broad)}",
+            )
+        ]
     return []
 
 
 def _resource_access(inventory: Inventory) -> list[EvidenceItem]:
-    return _control_coverage(inventory, "devices/resource-access",
-                             lambda app: app.controls.device_posture, "a device posture check",
-                             Stage.ADVANCED)
+    return _control_coverage(
+        inventory,
+        "devices/resource-access",
+        lambda app: app.controls.device_posture,
+        "a device posture check",
+        Stage.ADVANCED,
+    )
 
 
 def _segmentation(inventory: Inventory) -> list[EvidenceItem]:
-    return _control_coverage(inventory, "networks/network-segmentation",
-                             lambda app: app.controls.segmented, "default-deny segmentation",
-                             Stage.ADVANCED)
+    return _control_coverage(
+        inventory,
+        "networks/network-segmentation",
+        lambda app: app.controls.segmented,
+        "default-deny segmentation",
+        Stage.ADVANCED,
+    )
 
 
 def _application_access(inventory: Inventory) -> list[EvidenceItem]:
-    items = _control_coverage(inventory, "applications-workloads/application-access",
-                              lambda app: app.controls.access_proxy, "an access proxy",
-                              Stage.INITIAL)
+    items = _control_coverage(
+        inventory,
+        "applications-workloads/application-access",
+        lambda app: app.controls.access_proxy,
+        "an access proxy",
+        Stage.INITIAL,
+    )
     apps = inventory.applications
     if all(app.controls.access_proxy and app.controls.device_posture for app in apps):
-        items.append(_fact("applications-workloads/application-access", "pass", Stage.ADVANCED,
-                           "all apps", "every app is behind an access proxy that also checks "
-                           "the device"))
+        items.append(
+            _fact(
+                "applications-workloads/application-access",
+                "pass",
+                Stage.ADVANCED,
+                "all apps",
+                "every app is behind an access proxy that also checks the device",
+            )
+        )
     return items
 
 
 def _visibility(inventory: Inventory) -> list[EvidenceItem]:
     items: list[EvidenceItem] = []
-    for function in ("identity/visibility-analytics",
-                     "applications-workloads/visibility-analytics"):
-        items += _control_coverage(inventory, function, lambda app: app.controls.access_logging,
-                                   "central access logging", Stage.INITIAL)
+    for function in (
+        "identity/visibility-analytics",
+        "applications-workloads/visibility-analytics",
+    ):
+        items += _control_coverage(
+            inventory,
+            function,
+            lambda app: app.controls.access_logging,
+            "central access logging",
+            Stage.INITIAL,
+        )
     return items
 
 
 def _categorisation(inventory: Inventory) -> list[EvidenceItem]:
     labelled = len(inventory.applications) + len(inventory.data_stores)
-    return [_fact("data/data-categorization", "pass", Stage.INITIAL, "inventory",
-                  f"all {labelled} apps and data stores carry one of four classification "
-                  "labels, assigned by hand")]
+    return [
+        _fact(
+            "data/data-categorization",
+            "pass",
+            Stage.INITIAL,
+            "inventory",
+            f"all {labelled} apps and data stores carry one of four classification "
+            "labels, assigned by hand",
+        )
+    ]
 
 
 def _encryption(inventory: Inventory) -> list[EvidenceItem]:
-    plain = [store for store in inventory.data_stores
-             if store.classification in SENSITIVE and not store.encrypted_at_rest]
+    plain = [
+        store
+        for store in inventory.data_stores
+        if store.classification in SENSITIVE and not store.encrypted_at_rest
+    ]
     if plain:
-        return [_fact("data/data-encryption", "fail", Stage.TRADITIONAL, _names(plain),
-                      f"{len(plain)} confidential or restricted data stores are not encrypted "
-                      f"at rest: {_names(plain)}")]
+        return [
+            _fact(
+                "data/data-encryption",
+                "fail",
+                Stage.TRADITIONAL,
+                _names(plain),
+                f"{len(plain)} confidential or restricted data stores are not encrypted "
+                f"at rest: {_names(plain)}",
+            )
+        ]
     return []
 
 
 def _availability(inventory: Inventory) -> list[EvidenceItem]:
-    unsafe = [store for store in inventory.data_stores
-              if store.classification in SENSITIVE and not store.backed_up]
+    unsafe = [
+        store
+        for store in inventory.data_stores
+        if store.classification in SENSITIVE and not store.backed_up
+    ]
     if unsafe:
-        return [_fact("data/data-availability", "fail", Stage.TRADITIONAL, _names(unsafe),
-                      f"{len(unsafe)} confidential or restricted data stores have no "
-                      f"backup: {_names(unsafe)}")]
+        return [
+            _fact(
+                "data/data-availability",
+                "fail",
+                Stage.TRADITIONAL,
+                _names(unsafe),
+                f"{len(unsafe)} confidential or restricted data stores have no "
+                f"backup: {_names(unsafe)}",
+            )
+        ]
     return []
 
 

@@ -14,12 +14,16 @@ from assessment.errors import HistoryError
 HISTORY_VERSION = 1
 
 
-def summary(assessment_json: dict[str, Any], saved_at: datetime.datetime) -> dict[str, Any]:
+def summary(
+    assessment_json: dict[str, Any], saved_at: datetime.datetime
+) -> dict[str, Any]:
     """The part of an assessment the history keeps."""
 
     def brief(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{"id": r["id"], "name": r["name"], "stage": r["stage"], "score": r["score"]}
-                for r in rows]
+        return [
+            {"id": r["id"], "name": r["name"], "stage": r["stage"], "score": r["score"]}
+            for r in rows
+        ]
 
     next_phase = assessment_json["next_phase"]
     return {
@@ -44,17 +48,26 @@ def load_history(path: Path) -> list[dict[str, Any]]:
         return []
     data = parse_json(path, read_text(path, HistoryError), HistoryError)
     if not isinstance(data, dict) or not isinstance(data.get("assessments"), list):
-        raise HistoryError(path, "not a ztkit history: expected an object with an "
-                           "'assessments' list")
+        raise HistoryError(
+            path, "not a ztkit history: expected an object with an 'assessments' list"
+        )
     entries: list[dict[str, Any]] = []
     for index, entry in enumerate(data["assessments"]):
-        if not (isinstance(entry, dict) and isinstance(entry.get("assessed_on"), str)
-                and isinstance(entry.get("overall"), dict)
-                and isinstance(entry.get("pillars"), list)):
-            raise HistoryError(path, f"entry {index} is not a saved assessment",
-                               field=f"assessments[{index}]")
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("assessed_on"), str)
+            and isinstance(entry.get("overall"), dict)
+            and isinstance(entry.get("pillars"), list)
+        ):
+            raise HistoryError(
+                path,
+                f"entry {index} is not a saved assessment",
+                field=f"assessments[{index}]",
+            )
         entries.append(entry)
-    return sorted(entries, key=lambda entry: (entry["assessed_on"], entry.get("saved_at", "")))
+    return sorted(
+        entries, key=lambda entry: (entry["assessed_on"], entry.get("saved_at", ""))
+    )
 
 
 def append(path: Path, entry: dict[str, Any]) -> int:

@@ -149,8 +149,17 @@ class DataStore(_Strict):
     id: Identifier
     name: Text
     kind: Literal[
-        "postgresql", "mysql", "mssql", "oracle", "mongodb", "redis",
-        "elasticsearch", "s3", "sftp", "kafka", "ldap",
+        "postgresql",
+        "mysql",
+        "mssql",
+        "oracle",
+        "mongodb",
+        "redis",
+        "elasticsearch",
+        "s3",
+        "sftp",
+        "kafka",
+        "ldap",
     ]
     owner: Text
     department: Identifier
@@ -207,7 +216,10 @@ class Inventory(_Strict):
         """The port a dependency connects to."""
         if dependency.port is not None:
             return dependency.port
-        target = self.apps_by_id.get(dependency.target) or self.stores_by_id[dependency.target]
+        target = (
+            self.apps_by_id.get(dependency.target)
+            or self.stores_by_id[dependency.target]
+        )
         return target.port
 
 
@@ -219,15 +231,20 @@ def load_inventory(path: Path | str) -> Inventory:
     """
     document = Document.read(path, InventoryError)
     if not isinstance(document.data, dict):
-        raise document.error((), "the inventory must be a mapping with 'organisation', "
-                             "'departments', 'groups' and 'applications'")
+        raise document.error(
+            (),
+            "the inventory must be a mapping with 'organisation', "
+            "'departments', 'groups' and 'applications'",
+        )
     inventory = document.validate(Inventory)
     for problem in _reference_problems(inventory):
         raise document.error(*problem)
     return inventory
 
 
-def _reference_problems(inventory: Inventory) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def _reference_problems(
+    inventory: Inventory,
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Yield (field path, message) for every broken reference, in file order."""
     departments = {department.id for department in inventory.departments}
     groups = {group.id for group in inventory.groups}
@@ -238,51 +255,74 @@ def _reference_problems(inventory: Inventory) -> Iterator[tuple[tuple[str | int,
 
     for index, group in enumerate(inventory.groups):
         if group.department is not None and group.department not in departments:
-            yield (("groups", index, "department"),
-                   _unknown("department", group.department, departments))
+            yield (
+                ("groups", index, "department"),
+                _unknown("department", group.department, departments),
+            )
         if group.members > organisation_users:
-            yield (("groups", index, "members"),
-                   f"{group.members!r} is more than the organisation's "
-                   f"{organisation_users} users")
+            yield (
+                ("groups", index, "members"),
+                f"{group.members!r} is more than the organisation's "
+                f"{organisation_users} users",
+            )
 
     targets: dict[str, str] = {}
     hosts: dict[str, str] = {}
-    for section, entries in (("applications", inventory.applications),
-                             ("data_stores", inventory.data_stores)):
-        for index, entry in enumerate(entries):
-            if entry.id in targets:
-                yield ((section, index, "id"),
-                       f"{entry.id!r} is already used by {targets[entry.id]}; "
-                       "app and data store ids must be unique")
-            targets.setdefault(entry.id, f"{section}[{index}]")
-            if entry.department not in departments:
-                yield ((section, index, "department"),
-                       _unknown("department", entry.department, departments))
-            if section == "applications":
-                if entry.host in hosts:
-                    yield ((section, index, "host"),
-                           f"{entry.host!r} is already the host of {hosts[entry.host]}")
-                hosts.setdefault(entry.host, entry.id)
+    entries: list[tuple[str, int, Application | DataStore]] = [
+        ("applications", index, app) for index, app in enumerate(inventory.applications)
+    ]
+    entries += [
+        ("data_stores", index, store)
+        for index, store in enumerate(inventory.data_stores)
+    ]
+    for section, index, entry in entries:
+        if entry.id in targets:
+            yield (
+                (section, index, "id"),
+                f"{entry.id!r} is already used by {targets[entry.id]}; "
+                "app and data store ids must be unique",
+            )
+        targets.setdefault(entry.id, f"{section}[{index}]")
+        if entry.department not in departments:
+            yield (
+                (section, index, "department"),
+                _unknown("department", entry.department, departments),
+            )
+        if isinstance(entry, Application):
+            if entry.host in hosts:
+                yield (
+                    (section, index, "host"),
+                    f"{entry.host!r} is already the host of {hosts[entry.host]}",
+                )
+            hosts.setdefault(entry.host, entry.id)
 
     for index, app in enumerate(inventory.applications):
         where: tuple[str | int, ...] = ("applications", index)
         if app.users > organisation_users:
-            yield (where + ("users",),
-                   f"{app.users!r} is more than the organisation's {organisation_users} users")
+            yield (
+                (*where, "users"),
+                f"{app.users!r} is more than the organisation's {organisation_users} users",
+            )
         for role in ("readers", "writers"):
             for position, group in enumerate(getattr(app, role)):
                 if group not in groups:
-                    yield (where + (role, position), _unknown("group", group, groups))
+                    yield ((*where, role, position), _unknown("group", group, groups))
         for position, dependency in enumerate(app.depends_on):
             if dependency.target == app.id:
-                yield (where + ("depends_on", position, "target"),
-                       f"{app.id!r} cannot depend on itself")
+                yield (
+                    (*where, "depends_on", position, "target"),
+                    f"{app.id!r} cannot depend on itself",
+                )
             elif dependency.target not in targets:
-                yield (where + ("depends_on", position, "target"),
-                       _unknown("application or data store", dependency.target, targets))
+                yield (
+                    (*where, "depends_on", position, "target"),
+                    _unknown("application or data store", dependency.target, targets),
+                )
 
 
-def _duplicates(section: str, ids: list[str]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def _duplicates(
+    section: str, ids: list[str]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     seen: set[str] = set()
     for index, identifier in enumerate(ids):
         if identifier in seen:

@@ -28,16 +28,36 @@ class Phase:
 
 PHASES: tuple[Phase, ...] = (
     Phase(0, "discover", "nothing: the inventory and its classification", ()),
-    Phase(1, "identity", "the identity provider with MFA and an OIDC client per app",
-          ("sso", "mfa")),
-    Phase(2, "access", "an oauth2-proxy per app behind the gateway's external auth",
-          ("access_proxy",)),
-    Phase(3, "segment", "default-deny NetworkPolicies with explicit allows",
-          ("segmented",)),
-    Phase(4, "posture", "the device posture gate and conditional access",
-          ("device_posture",)),
-    Phase(5, "monitor", "decision and audit logs shipped, access reviews",
-          ("access_logging",)),
+    Phase(
+        1,
+        "identity",
+        "the identity provider with MFA and an OIDC client per app",
+        ("sso", "mfa"),
+    ),
+    Phase(
+        2,
+        "access",
+        "an oauth2-proxy per app behind the gateway's external auth",
+        ("access_proxy",),
+    ),
+    Phase(
+        3,
+        "segment",
+        "default-deny NetworkPolicies with explicit allows",
+        ("segmented",),
+    ),
+    Phase(
+        4,
+        "posture",
+        "the device posture gate and conditional access",
+        ("device_posture",),
+    ),
+    Phase(
+        5,
+        "monitor",
+        "decision and audit logs shipped, access reviews",
+        ("access_logging",),
+    ),
 )
 LAST_PHASE = PHASES[-1].number
 
@@ -55,8 +75,12 @@ def app_phase(app: Application) -> int:
 def controls_ahead(app: Application) -> list[str]:
     """Controls ``app`` has beyond its phase: in place, but on a missing foundation."""
     reached = app_phase(app)
-    return [control for phase in PHASES[reached + 2:] for control in phase.controls
-            if getattr(app.controls, control)]
+    return [
+        control
+        for phase in PHASES[reached + 2 :]
+        for control in phase.controls
+        if getattr(app.controls, control)
+    ]
 
 
 @dataclass(frozen=True)
@@ -77,10 +101,15 @@ def next_phase(risks: list[AppRisk], wave_size: int) -> NextPhase:
     unfinished = [risk for risk in risks if phases[risk.app.id] < LAST_PHASE]
 
     if not unfinished:
-        return NextPhase(LAST_PHASE, PHASES[LAST_PHASE].name, [], [
-            f"Every app has completed all {LAST_PHASE} phases; keep the monitoring "
-            "running and review access regularly.",
-        ])
+        return NextPhase(
+            LAST_PHASE,
+            PHASES[LAST_PHASE].name,
+            [],
+            [
+                f"Every app has completed all {LAST_PHASE} phases; keep the monitoring "
+                "running and review access regularly.",
+            ],
+        )
 
     focus = unfinished_jewels or unfinished
     number = min(phases[risk.app.id] for risk in focus) + 1
@@ -89,38 +118,60 @@ def next_phase(risks: list[AppRisk], wave_size: int) -> NextPhase:
     ready.sort(key=lambda risk: (not risk.crown_jewel, -risk.risk, risk.app.id))
     wave = ready[:wave_size]
 
-    rationale = [_why_this_phase(phase, focus, phases, bool(unfinished_jewels), len(jewels))]
+    rationale = [
+        _why_this_phase(phase, focus, phases, bool(unfinished_jewels), len(jewels))
+    ]
     rationale.append(
         f"The wave is {len(wave)} of the {len(ready)} apps that have completed phase "
         f"{number - 1}, crown jewels first, then by risk: "
-        + ", ".join(f"{r.app.id} ({r.app.classification}, risk {r.risk:g})" for r in wave)
+        + ", ".join(
+            f"{r.app.id} ({r.app.classification}, risk {r.risk:g})" for r in wave
+        )
         + "."
     )
     if len(ready) > len(wave):
-        rationale.append(f"{len(ready) - len(wave)} more apps are ready for phase {number} "
-                         f"and wait for the next wave (wave size {wave_size}).")
+        rationale.append(
+            f"{len(ready) - len(wave)} more apps are ready for phase {number} "
+            f"and wait for the next wave (wave size {wave_size})."
+        )
     behind = sum(1 for value in phases.values() if value < number - 1)
     if behind:
-        rationale.append(f"{behind} apps have not completed phase {number - 1} yet; they "
-                         f"join phase {number} only after it, so no app skips a phase.")
+        rationale.append(
+            f"{behind} apps have not completed phase {number - 1} yet; they "
+            f"join phase {number} only after it, so no app skips a phase."
+        )
     legacy = [r.app.id for r in wave if r.app.legacy]
     if legacy and number <= 2:
-        rationale.append(f"Legacy apps in the wave ({', '.join(legacy)}) cannot speak OIDC; "
-                         "their sign-in and MFA come from the access proxy of phase 2.")
-    ahead = [f"{risk.app.id} ({', '.join(controls_ahead(risk.app))})"
-             for risk in wave if controls_ahead(risk.app)]
+        rationale.append(
+            f"Legacy apps in the wave ({', '.join(legacy)}) cannot speak OIDC; "
+            "their sign-in and MFA come from the access proxy of phase 2."
+        )
+    ahead = [
+        f"{risk.app.id} ({', '.join(controls_ahead(risk.app))})"
+        for risk in wave
+        if controls_ahead(risk.app)
+    ]
     if ahead:
-        rationale.append(f"{len(ahead)} apps in the wave already have controls of later "
-                         f"phases: {'; '.join(ahead)}. Those count once the phases below "
-                         "them are in place.")
+        rationale.append(
+            f"{len(ahead)} apps in the wave already have controls of later "
+            f"phases: {'; '.join(ahead)}. Those count once the phases below "
+            "them are in place."
+        )
     return NextPhase(number, phase.name, [risk.app.id for risk in wave], rationale)
 
 
-def _why_this_phase(phase: Phase, focus: list[AppRisk], phases: dict[str, int],
-                    jewels_pending: bool, jewel_count: int) -> str:
+def _why_this_phase(
+    phase: Phase,
+    focus: list[AppRisk],
+    phases: dict[str, int],
+    jewels_pending: bool,
+    jewel_count: int,
+) -> str:
     lacking = [risk.app.id for risk in focus if phases[risk.app.id] < phase.number]
     who = "crown jewels" if jewels_pending else "apps"
-    names = ", ".join(lacking[:5]) + (f" and {len(lacking) - 5} more" if len(lacking) > 5 else "")
+    names = ", ".join(lacking[:5]) + (
+        f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
+    )
     opening = f"Phase {phase.number} ({phase.name}) is next: {len(lacking)} {who} lack it ({names})"
     if not jewels_pending and jewel_count:
         opening += f"; all {jewel_count} crown jewels have completed every phase"

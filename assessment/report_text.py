@@ -25,26 +25,36 @@ def render_text(result: dict[str, Any]) -> str:
     ]
     for row in [*result["pillars"], *result["cross_cutting"]]:
         bar = "#" * round(row["score"] * 5)
-        lines.append(f"  {row['name'][:34]:<34} {_label(row['stage']):<11} "
-                     f"{row['score']:.2f}  {bar}")
+        lines.append(
+            f"  {row['name'][:34]:<34} {_label(row['stage']):<11} "
+            f"{row['score']:.2f}  {bar}"
+        )
 
     if result["conflicts"]:
         lines += ["", f"Answers the evidence contradicts ({len(result['conflicts'])})"]
         lines += [f"  {c['function']}: {c['message']}" for c in result["conflicts"]]
     if result["unanswered"]:
-        lines += ["", f"Unanswered: {len(result['unanswered'])} functions, scored Traditional "
-                  "unless evidence shows more"]
+        lines += [
+            "",
+            f"Unanswered: {len(result['unanswered'])} functions, scored Traditional "
+            "unless evidence shows more",
+        ]
 
     jewels = sum(app["crown_jewel"] for app in result["apps"])
     lines += ["", f"Top risks ({jewels} crown jewels of {len(result['apps'])} apps)"]
     for app in result["apps"][:TOP_RISKS]:
         mark = "*" if app["crown_jewel"] else " "
-        lines.append(f"  {mark} {app['id'][:28]:<28} {app['classification']:<12} "
-                     f"risk {app['risk']:>5.1f}  phase {app['phase']}")
+        lines.append(
+            f"  {mark} {app['id'][:28]:<28} {app['classification']:<12} "
+            f"risk {app['risk']:>5.1f}  phase {app['phase']}"
+        )
 
     nxt = result["next_phase"]
-    lines += ["", f"Next: phase {nxt['phase']} ({nxt['name']}), wave: "
-              f"{', '.join(nxt['wave']) or 'none'}"]
+    lines += [
+        "",
+        f"Next: phase {nxt['phase']} ({nxt['name']}), wave: "
+        f"{', '.join(nxt['wave']) or 'none'}",
+    ]
     lines += [f"  - {reason}" for reason in nxt["rationale"]]
 
     rollout = result["rollout"]
@@ -56,10 +66,12 @@ def render_text(result: dict[str, Any]) -> str:
 def _rollout_sentence(rollout: dict[str, Any]) -> str:
     budget = "within" if rollout["within_budget"] else "over"
     timeline = "within" if rollout["within_timeline"] else "beyond"
-    return (f"Remaining rollout: {rollout['hours']:g} h, ${rollout['cost_usd']:,.0f} "
-            f"({budget} the ${rollout['budget_usd']:,.0f} budget), "
-            f"{rollout['months']:.1f} months ({timeline} the {rollout['target_months']}-month "
-            "target)")
+    return (
+        f"Remaining rollout: {rollout['hours']:g} h, ${rollout['cost_usd']:,.0f} "
+        f"({budget} the ${rollout['budget_usd']:,.0f} budget), "
+        f"{rollout['months']:.1f} months ({timeline} the {rollout['target_months']}-month "
+        "target)"
+    )
 
 
 def render_markdown(result: dict[str, Any]) -> str:
@@ -78,29 +90,49 @@ def render_markdown(result: dict[str, Any]) -> str:
         "| pillar | stage | score |",
         "|---|---|---:|",
     ]
-    lines += [f"| {_escape(row['name'])} | {_label(row['stage'])} | {row['score']:.2f} |"
-              for row in result["pillars"]]
+    lines += [
+        f"| {_escape(row['name'])} | {_label(row['stage'])} | {row['score']:.2f} |"
+        for row in result["pillars"]
+    ]
     lines += ["", "| cross-cutting capability | stage | score |", "|---|---|---:|"]
-    lines += [f"| {_escape(row['name'])} | {_label(row['stage'])} | {row['score']:.2f} |"
-              for row in result["cross_cutting"]]
+    lines += [
+        f"| {_escape(row['name'])} | {_label(row['stage'])} | {row['score']:.2f} |"
+        for row in result["cross_cutting"]
+    ]
 
     if result["conflicts"]:
         lines += ["", "## Answers the evidence contradicts", ""]
-        lines += [f"- `{c['function']}`: {_escape(c['message'])}" for c in result["conflicts"]]
+        lines += [
+            f"- `{c['function']}`: {_escape(c['message'])}" for c in result["conflicts"]
+        ]
 
-    lines += ["", "## Top risks", "", "| app | classification | risk | crown jewel | phase |",
-              "|---|---|---:|:-:|---:|"]
-    lines += [f"| {_escape(app['id'])} | {app['classification']} | {app['risk']:.1f} | "
-              f"{'yes' if app['crown_jewel'] else ''} | {app['phase']} |"
-              for app in result["apps"][:TOP_RISKS]]
+    lines += [
+        "",
+        "## Top risks",
+        "",
+        "| app | classification | risk | crown jewel | phase |",
+        "|---|---|---:|:-:|---:|",
+    ]
+    lines += [
+        f"| {_escape(app['id'])} | {app['classification']} | {app['risk']:.1f} | "
+        f"{'yes' if app['crown_jewel'] else ''} | {app['phase']} |"
+        for app in result["apps"][:TOP_RISKS]
+    ]
 
     nxt = result["next_phase"]
-    lines += ["", f"## Next: phase {nxt['phase']} ({nxt['name']})", "",
-              f"Wave: {', '.join(f'`{app}`' for app in nxt['wave']) or 'none'}", ""]
+    lines += [
+        "",
+        f"## Next: phase {nxt['phase']} ({nxt['name']})",
+        "",
+        f"Wave: {', '.join(f'`{app}`' for app in nxt['wave']) or 'none'}",
+        "",
+    ]
     lines += [f"- {_escape(reason)}" for reason in nxt["rationale"]]
     lines += ["", "## Rollout", "", _rollout_sentence(result["rollout"]) + "."]
     if result["warnings"]:
-        lines += ["", "## Warnings", ""] + [f"- {_escape(w)}" for w in result["warnings"]]
+        lines += ["", "## Warnings", ""] + [
+            f"- {_escape(w)}" for w in result["warnings"]
+        ]
     return "\n".join(lines) + "\n"
 
 

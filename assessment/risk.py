@@ -96,7 +96,9 @@ def impact(app: Application, dependents: int, organisation_users: int) -> float:
 def likelihood(app: Application) -> float:
     """How exposed ``app`` is, from the controls it lacks, 0.25 to 1."""
     missing = sum(CONTROL_WEIGHT[name] for name in app.controls.missing())
-    return RESIDUAL_LIKELIHOOD + (1 - RESIDUAL_LIKELIHOOD) * missing / sum(CONTROL_WEIGHT.values())
+    return RESIDUAL_LIKELIHOOD + (1 - RESIDUAL_LIKELIHOOD) * missing / sum(
+        CONTROL_WEIGHT.values()
+    )
 
 
 def is_crown_jewel(app: Application, dependents: int, organisation_users: int) -> bool:
@@ -106,6 +108,8 @@ def is_crown_jewel(app: Application, dependents: int, organisation_users: int) -
     if app.classification == "restricted":
         return True
     if app.classification == "confidential":
-        return (app.users >= CROWN_JEWEL_USER_SHARE * organisation_users
-                or dependents >= CROWN_JEWEL_DEPENDENTS)
+        return (
+            app.users >= CROWN_JEWEL_USER_SHARE * organisation_users
+            or dependents >= CROWN_JEWEL_DEPENDENTS
+        )
     return False

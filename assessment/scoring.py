@@ -79,8 +79,14 @@ class Scores:
         return [row for row in rows if row.conflict]
 
 
-def judge(key: str, id: str, name: str, answered: Stage | None, note: str | None,
-          evidence: list[EvidenceItem]) -> FunctionResult:
+def judge(
+    key: str,
+    id: str,
+    name: str,
+    answered: Stage | None,
+    note: str | None,
+    evidence: list[EvidenceItem],
+) -> FunctionResult:
     """Combine one function's answer with its evidence."""
     floor_items = [item for item in evidence if item.status == "pass"]
     cap_items = [item for item in evidence if item.status == "fail"]
@@ -91,21 +97,26 @@ def judge(key: str, id: str, name: str, answered: Stage | None, note: str | None
 
     if cap is not None and floor is not None and floor > cap:
         stage = min(start, cap)
-        conflict = (f"evidence disagrees: {_first(floor_items, floor)} shows {floor.label}, "
-                    f"{_first(cap_items, cap)} caps it at {cap.label}; {said}, "
-                    f"scored {stage.label}")
+        conflict = (
+            f"evidence disagrees: {_first(floor_items, floor)} shows {floor.label}, "
+            f"{_first(cap_items, cap)} caps it at {cap.label}; {said}, "
+            f"scored {stage.label}"
+        )
         return FunctionResult(key, id, name, stage, answered, note, evidence, conflict)
 
     if cap is not None and start > cap:
-        conflict = (f"{said}, but evidence caps it at {cap.label}: "
-                    f"{_first(cap_items, cap)}")
+        conflict = (
+            f"{said}, but evidence caps it at {cap.label}: {_first(cap_items, cap)}"
+        )
         return FunctionResult(key, id, name, cap, answered, note, evidence, conflict)
 
     if floor is not None and start < floor:
-        conflict = None
-        if answered is not None:
-            conflict = (f"{said}, but evidence shows at least {floor.label}: "
-                        f"{_first(floor_items, floor)}")
+        if answered is None:
+            return FunctionResult(key, id, name, floor, answered, note, evidence)
+        conflict = (
+            f"{said}, but evidence shows at least {floor.label}: "
+            f"{_first(floor_items, floor)}"
+        )
         return FunctionResult(key, id, name, floor, answered, note, evidence, conflict)
 
     return FunctionResult(key, id, name, start, answered, note, evidence)
@@ -118,8 +129,9 @@ def _first(items: Iterable[EvidenceItem], stage: Stage) -> str:
     return ""
 
 
-def score(model: MaturityModel, answers: Answers,
-          evidence: Iterable[EvidenceItem]) -> Scores:
+def score(
+    model: MaturityModel, answers: Answers, evidence: Iterable[EvidenceItem]
+) -> Scores:
     """Score every function, pillar and capability of ``model``."""
     by_function: dict[str, list[EvidenceItem]] = defaultdict(list)
     for item in evidence:
@@ -132,26 +144,43 @@ def score(model: MaturityModel, answers: Answers,
         for function in pillar.functions:
             key = f"{pillar.id}/{function.id}"
             answer = answers.by_function.get(key)
-            result = judge(key, function.id, function.name,
-                           answer.stage if answer else None,
-                           answer.note if answer else None, by_function[key])
+            result = judge(
+                key,
+                function.id,
+                function.name,
+                answer.stage if answer else None,
+                answer.note if answer else None,
+                by_function[key],
+            )
             functions.append(result)
             if function.kind == "cross_cutting":
                 rows_by_capability[function.id].append(result.score)
-        pillars.append(PillarResult(pillar.id, pillar.name,
-                                    round(fmean(f.score for f in functions), 2), functions))
+        pillars.append(
+            PillarResult(
+                pillar.id,
+                pillar.name,
+                round(fmean(f.score for f in functions), 2),
+                functions,
+            )
+        )
 
     capabilities: list[PillarResult] = []
     for capability in model.cross_cutting:
         key = f"{CROSS_CUTTING}/{capability.id}"
         answer = answers.by_function.get(key)
-        result = judge(key, capability.id, capability.name,
-                       answer.stage if answer else None,
-                       answer.note if answer else None, by_function[key])
+        result = judge(
+            key,
+            capability.id,
+            capability.name,
+            answer.stage if answer else None,
+            answer.note if answer else None,
+            by_function[key],
+        )
         rows = rows_by_capability.get(capability.id, [])
         value = result.score if (answer or result.evidence or not rows) else fmean(rows)
-        capabilities.append(PillarResult(capability.id, capability.name,
-                                         round(value, 2), [result]))
+        capabilities.append(
+            PillarResult(capability.id, capability.name, round(value, 2), [result])
+        )
 
     overall = round(fmean(p.score for p in pillars), 2)
     return Scores(pillars, capabilities, overall)

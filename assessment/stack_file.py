@@ -43,8 +43,12 @@ def set_phase_and_wave(path: Path, phase: int, wave: list[str]) -> tuple[Any, An
             document = yaml.load(text)
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            raise StackFileError(path, "malformed YAML", line=mark.line + 1 if mark else None,
-                                 column=mark.column + 1 if mark else None) from None
+            raise StackFileError(
+                path,
+                "malformed YAML",
+                line=mark.line + 1 if mark else None,
+                column=mark.column + 1 if mark else None,
+            ) from None
     else:
         document = None
     if document is None:

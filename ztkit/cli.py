@@ -46,41 +46,72 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     assess = commands.add_parser(
-        "assess", help="score the organisation and recommend the next phase",
+        "assess",
+        help="score the organisation and recommend the next phase",
         description="Score the organisation on the CISA Zero Trust Maturity Model v2 "
         "and recommend the next rollout phase and its wave.",
     )
     _add_inputs(assess)
     assess.set_defaults(run=_run_assess)
-    assess.add_argument("--format", choices=("text", "json", "markdown", "html"),
-                        default="text", help="output format (default: text)")
-    assess.add_argument("--output", type=Path, metavar="FILE",
-                        help="write to FILE instead of standard output")
-    assess.add_argument("--save", action="store_true",
-                        help="append this assessment to the history")
-    assess.add_argument("--write-stack", metavar="NAME",
-                        help="set ztkit:phase and ztkit:wave in stacks/Pulumi.NAME.yaml")
-    assess.add_argument("--stacks-dir", type=Path, default=STACKS_DIR, metavar="DIR",
-                        help="where the stack files live (default: the project's stacks/)")
+    assess.add_argument(
+        "--format",
+        choices=("text", "json", "markdown", "html"),
+        default="text",
+        help="output format (default: text)",
+    )
+    assess.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE instead of standard output",
+    )
+    assess.add_argument(
+        "--save", action="store_true", help="append this assessment to the history"
+    )
+    assess.add_argument(
+        "--write-stack",
+        metavar="NAME",
+        help="set ztkit:phase and ztkit:wave in stacks/Pulumi.NAME.yaml",
+    )
+    assess.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=STACKS_DIR,
+        metavar="DIR",
+        help="where the stack files live (default: the project's stacks/)",
+    )
 
     report = commands.add_parser(
-        "report", help="write the leadership report as one HTML file",
+        "report",
+        help="write the leadership report as one HTML file",
         description="Write a self-contained HTML report: maturity by pillar, risk "
         "ranking, next phase, trend and rollout cost.",
     )
     _add_inputs(report)
     report.set_defaults(run=_run_report)
-    report.add_argument("--output", type=Path, default=Path("ztkit-report.html"),
-                        metavar="FILE", help="where to write it (default: ztkit-report.html)")
+    report.add_argument(
+        "--output",
+        type=Path,
+        default=Path("ztkit-report.html"),
+        metavar="FILE",
+        help="where to write it (default: ztkit-report.html)",
+    )
 
     inventory = commands.add_parser("inventory", help="work with inventory files")
-    inventory_commands = inventory.add_subparsers(dest="inventory_command", metavar="ACTION",
-                                                  required=True)
+    inventory_commands = inventory.add_subparsers(
+        dest="inventory_command", metavar="ACTION", required=True
+    )
     validate = inventory_commands.add_parser(
-        "validate", help="check an inventory file and exit 0 (valid) or 2 (not)")
+        "validate", help="check an inventory file and exit 0 (valid) or 2 (not)"
+    )
     validate.set_defaults(run=_run_validate)
-    validate.add_argument("path", type=Path, nargs="?", default=SAMPLE_DIR / "inventory.yaml",
-                          metavar="PATH")
+    validate.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        default=SAMPLE_DIR / "inventory.yaml",
+        metavar="PATH",
+    )
 
     for module in COMMAND_MODULES:
         importlib.import_module(module).add_parser(commands)
@@ -88,16 +119,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--inventory", type=Path, default=SAMPLE_DIR / "inventory.yaml",
-                        metavar="PATH", help="the inventory (default: the bundled sample)")
-    parser.add_argument("--answers", type=Path, metavar="PATH",
-                        help="the answers (default: answers.yaml beside the inventory, "
-                        "if present)")
-    parser.add_argument("--evidence", type=Path, nargs="+", metavar="PATH",
-                        help="evidence files (default: evidence/*.json beside the inventory)")
-    parser.add_argument("--history", type=Path, metavar="PATH",
-                        help="the saved assessments (default: history.json beside the "
-                        "inventory)")
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        default=SAMPLE_DIR / "inventory.yaml",
+        metavar="PATH",
+        help="the inventory (default: the bundled sample)",
+    )
+    parser.add_argument(
+        "--answers",
+        type=Path,
+        metavar="PATH",
+        help="the answers (default: answers.yaml beside the inventory, if present)",
+    )
+    parser.add_argument(
+        "--evidence",
+        type=Path,
+        nargs="+",
+        metavar="PATH",
+        help="evidence files (default: evidence/*.json beside the inventory)",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="PATH",
+        help="the saved assessments (default: history.json beside the inventory)",
+    )
 
 
 def _assess(arguments: argparse.Namespace) -> Assessment:
@@ -113,12 +160,16 @@ def _assess(arguments: argparse.Namespace) -> Assessment:
     evidence_paths = arguments.evidence
     if evidence_paths is None:
         evidence_paths = sorted((folder / "evidence").glob("*.json"))
-    evidence: list[CollectedEvidence] = [load_evidence_file(p, model) for p in evidence_paths]
+    evidence: list[CollectedEvidence] = [
+        load_evidence_file(p, model) for p in evidence_paths
+    ]
     return run_assessment(inventory, model, answers, evidence)
 
 
 def _history_path(arguments: argparse.Namespace) -> Path:
-    return arguments.history or arguments.inventory.parent / "history.json"
+    if arguments.history is not None:
+        return Path(arguments.history)
+    return Path(arguments.inventory).parent / "history.json"
 
 
 def _write(output: Path | None, text: str) -> None:
@@ -166,8 +217,10 @@ def _write_stack(stacks_dir: Path, stack: str, recommended: dict[str, object]) -
     phase, wave = recommended["phase"], recommended["wave"]
     assert isinstance(phase, int) and isinstance(wave, list)
     old_phase, old_wave = set_phase_and_wave(path, phase, wave)
-    print(f"{path}: ztkit:phase {old_phase} -> {phase}; ztkit:wave {old_wave} -> {wave}",
-          file=sys.stderr)
+    print(
+        f"{path}: ztkit:phase {old_phase} -> {phase}; ztkit:wave {old_wave} -> {wave}",
+        file=sys.stderr,
+    )
 
 
 def _run_report(arguments: argparse.Namespace) -> int:
@@ -181,8 +234,10 @@ def _run_report(arguments: argparse.Namespace) -> int:
 
 def _run_validate(arguments: argparse.Namespace) -> int:
     inventory = load_inventory(arguments.path)
-    print(f"{arguments.path}: valid: {len(inventory.applications)} applications, "
-          f"{len(inventory.data_stores)} data stores, {len(inventory.groups)} groups")
+    print(
+        f"{arguments.path}: valid: {len(inventory.applications)} applications, "
+        f"{len(inventory.data_stores)} data stores, {len(inventory.groups)} groups"
+    )
     return 0
 
 
@@ -191,7 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     try:
-        run: Callable[[argparse.Namespace], int] | None = getattr(arguments, "run", None)
+        run: Callable[[argparse.Namespace], int] | None = getattr(
+            arguments, "run", None
+        )
         if run is None:
             parser.print_help()
             return 0
@@ -206,8 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("ZTKIT_DEBUG"):
             raise
-        print(f"ztkit: internal error: {type(exc).__name__}: {exc} "
-              "(run with ZTKIT_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(
+            f"ztkit: internal error: {type(exc).__name__}: {exc} "
+            "(run with ZTKIT_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -21,7 +21,9 @@ def test_confidential_apps_without_mfa_cap_authentication_at_initial() -> None:
     item = _by_function(small())["identity/authentication"]
 
     assert (item.status, item.stage) == ("fail", Stage.INITIAL)
-    assert item.finding == "2 confidential apps lack MFA (ci, leave); 1 of 5 apps have MFA"
+    assert (
+        item.finding == "2 confidential apps lack MFA (ci, leave); 1 of 5 apps have MFA"
+    )
     assert item.source == "inventory"
 
 
@@ -35,13 +37,20 @@ def test_a_restricted_app_without_mfa_caps_authentication_at_traditional() -> No
 
 
 def test_full_coverage_supports_the_rules_highest_stage() -> None:
-    inventory = with_apps(small(), **{app: {"controls": ALL_CONTROLS}
-                                      for app in ("payroll", "wiki", "ci", "leave", "status")})
+    inventory = with_apps(
+        small(),
+        **{
+            app: {"controls": ALL_CONTROLS}
+            for app in ("payroll", "wiki", "ci", "leave", "status")
+        },
+    )
 
     items = _by_function(inventory)
 
-    assert (items["identity/authentication"].status, items["identity/authentication"].stage) \
-        == ("pass", Stage.INITIAL)
+    assert (
+        items["identity/authentication"].status,
+        items["identity/authentication"].stage,
+    ) == ("pass", Stage.INITIAL)
     assert items["devices/resource-access"].stage is Stage.ADVANCED
     assert items["networks/network-segmentation"].stage is Stage.ADVANCED
     assert items["identity/identity-stores"].stage is Stage.INITIAL
@@ -58,29 +67,61 @@ def test_broad_write_access_to_sensitive_data_caps_access_management() -> None:
 
 def _evidence_file(tmp_path: Path, items: list[dict[str, str]]) -> Path:
     path = tmp_path / "aws.json"
-    path.write_text(json.dumps({
-        "collector": "aws", "collected_at": "2026-11-29T10:00:00+00:00",
-        "scope": "account 123456789012", "items": items,
-        "warnings": [{"check": "GuardDuty in eu-west-1", "reason": "AccessDenied"}],
-    }, indent=2))
+    path.write_text(
+        json.dumps(
+            {
+                "collector": "aws",
+                "collected_at": "2026-11-29T10:00:00+00:00",
+                "scope": "account 123456789012",
+                "items": items,
+                "warnings": [
+                    {"check": "GuardDuty in eu-west-1", "reason": "AccessDenied"}
+                ],
+            },
+            indent=2,
+        )
+    )
     return path
 
 
 def test_evidence_file_items_carry_their_source(tmp_path: Path) -> None:
-    path = _evidence_file(tmp_path, [{"function": "identity/authentication", "status": "fail",
-                                      "stage": "traditional", "resource": "iam user bob",
-                                      "finding": "console user without MFA"}])
+    path = _evidence_file(
+        tmp_path,
+        [
+            {
+                "function": "identity/authentication",
+                "status": "fail",
+                "stage": "traditional",
+                "resource": "iam user bob",
+                "finding": "console user without MFA",
+            }
+        ],
+    )
 
     collected = load_evidence_file(path, load_model())
 
     assert collected.items[0].source == "aws (aws.json)"
     assert collected.items[0].stage is Stage.TRADITIONAL
-    assert collected.warnings == ["aws: GuardDuty in eu-west-1 not checked: AccessDenied"]
+    assert collected.warnings == [
+        "aws: GuardDuty in eu-west-1 not checked: AccessDenied"
+    ]
 
 
-def test_evidence_for_an_unknown_function_is_an_error_with_its_line(tmp_path: Path) -> None:
-    path = _evidence_file(tmp_path, [{"function": "identity/authn", "status": "pass",
-                                      "stage": "initial", "resource": "r", "finding": "f"}])
+def test_evidence_for_an_unknown_function_is_an_error_with_its_line(
+    tmp_path: Path,
+) -> None:
+    path = _evidence_file(
+        tmp_path,
+        [
+            {
+                "function": "identity/authn",
+                "status": "pass",
+                "stage": "initial",
+                "resource": "r",
+                "finding": "f",
+            }
+        ],
+    )
 
     with pytest.raises(EvidenceError) as caught:
         load_evidence_file(path, load_model())
@@ -90,8 +131,18 @@ def test_evidence_for_an_unknown_function_is_an_error_with_its_line(tmp_path: Pa
 
 
 def test_evidence_file_with_a_bad_status(tmp_path: Path) -> None:
-    path = _evidence_file(tmp_path, [{"function": "identity/authentication", "status": "ok",
-                                      "stage": "initial", "resource": "r", "finding": "f"}])
+    path = _evidence_file(
+        tmp_path,
+        [
+            {
+                "function": "identity/authentication",
+                "status": "ok",
+                "stage": "initial",
+                "resource": "r",
+                "finding": "f",
+            }
+        ],
+    )
 
     with pytest.raises(EvidenceError, match=r"items\[0\]\.status: 'ok' is not allowed"):
         load_evidence_file(path, load_model())

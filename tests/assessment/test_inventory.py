@@ -58,8 +58,12 @@ def test_small_inventory_resolves_dependency_ports_and_dependents(
 def test_bad_classification_names_line_column_field_value_and_choices(
     tmp_path: Path, small_inventory: Path
 ) -> None:
-    path = _mutated(tmp_path, small_inventory, "classification: restricted",
-                    "classification: secret")
+    path = _mutated(
+        tmp_path,
+        small_inventory,
+        "classification: restricted",
+        "classification: secret",
+    )
 
     error = _error(path)
 
@@ -70,9 +74,15 @@ def test_bad_classification_names_line_column_field_value_and_choices(
     assert "\n" not in str(error)
 
 
-def test_unknown_key_is_an_error_with_a_suggestion(tmp_path: Path, small_inventory: Path) -> None:
-    path = _mutated(tmp_path, small_inventory, "    depends_on:\n      - {target: payroll-db}",
-                    "    depend_on:\n      - {target: payroll-db}")
+def test_unknown_key_is_an_error_with_a_suggestion(
+    tmp_path: Path, small_inventory: Path
+) -> None:
+    path = _mutated(
+        tmp_path,
+        small_inventory,
+        "    depends_on:\n      - {target: payroll-db}",
+        "    depend_on:\n      - {target: payroll-db}",
+    )
 
     error = _error(path)
 
@@ -81,9 +91,15 @@ def test_unknown_key_is_an_error_with_a_suggestion(tmp_path: Path, small_invento
     assert "unknown field 'depend_on'; did you mean 'depends_on'?" in str(error)
 
 
-def test_unknown_control_lists_what_is_allowed(tmp_path: Path, small_inventory: Path) -> None:
-    path = _mutated(tmp_path, small_inventory, "controls: {sso: true}",
-                    "controls: {sso: true, vpn: true}")
+def test_unknown_control_lists_what_is_allowed(
+    tmp_path: Path, small_inventory: Path
+) -> None:
+    path = _mutated(
+        tmp_path,
+        small_inventory,
+        "controls: {sso: true}",
+        "controls: {sso: true, vpn: true}",
+    )
 
     error = _error(path)
 
@@ -94,26 +110,72 @@ def test_unknown_control_lists_what_is_allowed(tmp_path: Path, small_inventory: 
 @pytest.mark.parametrize(
     ("old", "new", "field", "message"),
     [
-        ("target: payroll-db}", "target: payrol-db}", "applications[0].depends_on[0].target",
-         "'payrol-db' is not a declared application or data store; did you mean 'payroll-db'?"),
-        ("readers: [hr-staff]", "readers: [hr-staf]", "applications[0].readers[0]",
-         "'hr-staf' is not a declared group; did you mean 'hr-staff'?"),
-        ("department: hr\n    namespace: payroll", "department: legal\n    namespace: payroll",
-         "applications[0].department", "'legal' is not a declared department"),
-        ("  - id: wiki\n", "  - id: payroll\n", "applications[1].id",
-         "'payroll' is already used by applications[0]"),
-        ("host: wiki.example.org", "host: payroll.example.org", "applications[1].host",
-         "'payroll.example.org' is already the host of payroll"),
-        ("users: 10\n", "users: 5000\n", "applications[0].users",
-         "5000 is more than the organisation's 200 users"),
-        ("port: 8080\n    classification: restricted", "port: 99999\n    classification: "
-         "restricted", "applications[0].port", "99999 is out of range; must be at most 65535"),
-        ("users: 10\n", "users: ten\n", "applications[0].users", "'ten' is not a whole number"),
-        ("namespace: payroll\n    host", "namespace: Payroll_NS\n    host",
-         "applications[0].namespace", "'Payroll_NS' is not a valid name: use lower-case"),
-        ("    name: Payroll\n", "", "applications[0].name", "required field is missing"),
-        ("{target: wiki, port: 3000}", "{target: ci, port: 3000}",
-         "applications[2].depends_on[0].target", "'ci' cannot depend on itself"),
+        (
+            "target: payroll-db}",
+            "target: payrol-db}",
+            "applications[0].depends_on[0].target",
+            "'payrol-db' is not a declared application or data store; did you mean 'payroll-db'?",
+        ),
+        (
+            "readers: [hr-staff]",
+            "readers: [hr-staf]",
+            "applications[0].readers[0]",
+            "'hr-staf' is not a declared group; did you mean 'hr-staff'?",
+        ),
+        (
+            "department: hr\n    namespace: payroll",
+            "department: legal\n    namespace: payroll",
+            "applications[0].department",
+            "'legal' is not a declared department",
+        ),
+        (
+            "  - id: wiki\n",
+            "  - id: payroll\n",
+            "applications[1].id",
+            "'payroll' is already used by applications[0]",
+        ),
+        (
+            "host: wiki.example.org",
+            "host: payroll.example.org",
+            "applications[1].host",
+            "'payroll.example.org' is already the host of payroll",
+        ),
+        (
+            "users: 10\n",
+            "users: 5000\n",
+            "applications[0].users",
+            "5000 is more than the organisation's 200 users",
+        ),
+        (
+            "port: 8080\n    classification: restricted",
+            "port: 99999\n    classification: restricted",
+            "applications[0].port",
+            "99999 is out of range; must be at most 65535",
+        ),
+        (
+            "users: 10\n",
+            "users: ten\n",
+            "applications[0].users",
+            "'ten' is not a whole number",
+        ),
+        (
+            "namespace: payroll\n    host",
+            "namespace: Payroll_NS\n    host",
+            "applications[0].namespace",
+            "'Payroll_NS' is not a valid name: use lower-case",
+        ),
+        (
+            "    name: Payroll\n",
+            "",
+            "applications[0].name",
+            "required field is missing",
+        ),
+        (
+            "{target: wiki, port: 3000}",
+            "{target: ci, port: 3000}",
+            "applications[2].depends_on[0].target",
+            "'ci' cannot depend on itself",
+        ),
     ],
 )
 def test_each_broken_rule_names_its_field(
@@ -129,8 +191,12 @@ def test_each_broken_rule_names_its_field(
     assert str(error).startswith(f"{path}:{error.line}:")
 
 
-def test_malformed_yaml_points_at_the_problem(tmp_path: Path, small_inventory: Path) -> None:
-    path = _mutated(tmp_path, small_inventory, "readers: [hr-staff]", "readers: [hr-staff")
+def test_malformed_yaml_points_at_the_problem(
+    tmp_path: Path, small_inventory: Path
+) -> None:
+    path = _mutated(
+        tmp_path, small_inventory, "readers: [hr-staff]", "readers: [hr-staff"
+    )
 
     error = _error(path)
 
@@ -139,7 +205,9 @@ def test_malformed_yaml_points_at_the_problem(tmp_path: Path, small_inventory: P
 
 
 def test_duplicate_keys_are_rejected(tmp_path: Path, small_inventory: Path) -> None:
-    path = _mutated(tmp_path, small_inventory, "    users: 10\n", "    users: 10\n    users: 11\n")
+    path = _mutated(
+        tmp_path, small_inventory, "    users: 10\n", "    users: 10\n    users: 11\n"
+    )
 
     assert "malformed YAML" in str(_error(path))
 
@@ -163,4 +231,7 @@ def test_wrong_kind_of_file(tmp_path: Path, content: str | bytes, message: str) 
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    assert str(_error(tmp_path / "nope.yaml")) == f"{tmp_path / 'nope.yaml'}: file not found"
+    assert (
+        str(_error(tmp_path / "nope.yaml"))
+        == f"{tmp_path / 'nope.yaml'}: file not found"
+    )

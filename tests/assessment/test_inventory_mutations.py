@@ -29,7 +29,9 @@ odd_values = st.one_of(
     st.text(max_size=30),
     st.lists(st.text(max_size=5), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
-    st.sampled_from(["restricted", "payroll", "hr-staff", "wiki", "", "-", "UPPER", "a" * 80]),
+    st.sampled_from(
+        ["restricted", "payroll", "hr-staff", "wiki", "", "-", "UPPER", "a" * 80]
+    ),
 )
 
 
@@ -85,8 +87,12 @@ def textual_mutations(draw: st.DrawFn) -> str:
     if action == "truncate":
         return text[:position]
     if action == "insert":
-        return text[:position] + draw(st.text(alphabet=":-[]{}#&*!|>'\"\t\n %@`,?", max_size=4)) + text[position:]
-    return text[:position] + text[position + draw(st.integers(1, 40)):]
+        return (
+            text[:position]
+            + draw(st.text(alphabet=":-[]{}#&*!|>'\"\t\n %@`,?", max_size=4))
+            + text[position:]
+        )
+    return text[:position] + text[position + draw(st.integers(1, 40)) :]
 
 
 def _check(text: str) -> None:
@@ -105,7 +111,10 @@ def _check(text: str) -> None:
             expected_code = 0
 
         stderr = io.StringIO()
-        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        with (
+            contextlib.redirect_stderr(stderr),
+            contextlib.redirect_stdout(io.StringIO()),
+        ):
             code = main(["inventory", "validate", str(path)])
         assert code == expected_code, stderr.getvalue()
         assert "Traceback" not in stderr.getvalue()

@@ -21,7 +21,14 @@ def _plan(inventory: Inventory) -> tuple[int, list[str], list[str]]:
 def test_app_phase_counts_phases_without_gaps() -> None:
     inventory = with_apps(
         small(),
-        wiki={"controls": {"sso": True, "mfa": True, "access_proxy": True, "segmented": True}},
+        wiki={
+            "controls": {
+                "sso": True,
+                "mfa": True,
+                "access_proxy": True,
+                "segmented": True,
+            }
+        },
         status={"controls": {"access_proxy": True, "access_logging": True}},
     )
     apps = inventory.apps_by_id
@@ -73,7 +80,9 @@ def test_no_phase_is_skipped_for_an_app_behind_the_others() -> None:
 
 
 def test_a_finished_rollout_recommends_keeping_phase_five() -> None:
-    inventory = with_apps(small(), **{app: {"controls": ALL_CONTROLS} for app in APP_IDS})
+    inventory = with_apps(
+        small(), **{app: {"controls": ALL_CONTROLS} for app in APP_IDS}
+    )
 
     phase, wave, rationale = _plan(inventory)
 
@@ -82,13 +91,22 @@ def test_a_finished_rollout_recommends_keeping_phase_five() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.fixed_dictionaries({app: st.sets(st.sampled_from(CONTROL_NAMES)) for app in APP_IDS}),
-       st.integers(min_value=1, max_value=5))
+@given(
+    st.fixed_dictionaries(
+        {app: st.sets(st.sampled_from(CONTROL_NAMES)) for app in APP_IDS}
+    ),
+    st.integers(min_value=1, max_value=5),
+)
 def test_prerequisites_hold_for_any_starting_point(
     controls: dict[str, set[str]], wave_size: int
 ) -> None:
-    inventory = with_apps(small(), **{app: {"controls": {c: True for c in given}}
-                                      for app, given in controls.items()})
+    inventory = with_apps(
+        small(),
+        **{
+            app: {"controls": {c: True for c in given}}
+            for app, given in controls.items()
+        },
+    )
     risks = assess_risk(inventory)
     by_id = {risk.app.id: risk for risk in risks}
     phases = {app: app_phase(inventory.apps_by_id[app]) for app in APP_IDS}
@@ -99,11 +117,15 @@ def test_prerequisites_hold_for_any_starting_point(
     assert len(result.wave) <= wave_size
     if result.wave:
         assert all(phases[app] == result.phase - 1 for app in result.wave)
-    pending_jewels = [a for a in APP_IDS if by_id[a].crown_jewel and phases[a] < LAST_PHASE]
+    pending_jewels = [
+        a for a in APP_IDS if by_id[a].crown_jewel and phases[a] < LAST_PHASE
+    ]
     if pending_jewels:
         assert result.phase == min(phases[a] for a in pending_jewels) + 1
     jewel_flags = [by_id[app].crown_jewel for app in result.wave]
     assert jewel_flags == sorted(jewel_flags, reverse=True)
-    ready_jewels = [a for a in APP_IDS if by_id[a].crown_jewel and phases[a] == result.phase - 1]
+    ready_jewels = [
+        a for a in APP_IDS if by_id[a].crown_jewel and phases[a] == result.phase - 1
+    ]
     if not all(jewel_flags):
         assert set(ready_jewels) <= set(result.wave)

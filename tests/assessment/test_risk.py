@@ -41,14 +41,18 @@ def test_every_control_leaves_a_quarter_of_the_impact() -> None:
 
 
 def test_crown_jewel_field_overrides_the_rule() -> None:
-    inventory = with_apps(small(), payroll={"crown_jewel": False}, wiki={"crown_jewel": True})
+    inventory = with_apps(
+        small(), payroll={"crown_jewel": False}, wiki={"crown_jewel": True}
+    )
 
     jewels = {r.app.id for r in assess_risk(inventory) if r.crown_jewel}
 
     assert jewels == {"leave", "ci", "wiki"}
 
 
-def test_confidential_app_is_a_crown_jewel_only_when_widely_used_or_depended_on() -> None:
+def test_confidential_app_is_a_crown_jewel_only_when_widely_used_or_depended_on() -> (
+    None
+):
     quiet = with_apps(small(), leave={"users": 49}, ci={"users": 50})
 
     jewels = {r.app.id for r in assess_risk(quiet) if r.crown_jewel}
@@ -66,11 +70,18 @@ def test_confidential_app_is_a_crown_jewel_only_when_widely_used_or_depended_on(
 def test_a_control_never_raises_risk_and_a_higher_class_never_lowers_it(
     classification: str, users: int, controls: set[str], extra: str
 ) -> None:
-    base = {"classification": classification, "users": users,
-            "controls": {name: True for name in controls}}
+    base = {
+        "classification": classification,
+        "users": users,
+        "controls": {name: True for name in controls},
+    }
     more = dict(base, controls={name: True for name in controls | {extra}})
-    stricter = dict(base, classification=CLASSIFICATIONS[
-        min(3, CLASSIFICATIONS.index(classification) + 1)])
+    stricter = dict(
+        base,
+        classification=CLASSIFICATIONS[
+            min(3, CLASSIFICATIONS.index(classification) + 1)
+        ],
+    )
 
     def risk_of(changes: dict[str, object]) -> float:
         inventory = with_apps(small(), wiki=changes)

@@ -30,12 +30,15 @@ def test_failing_evidence_caps_an_optimistic_answer_and_says_so() -> None:
     result = _judge(Stage.ADVANCED, _item("fail", Stage.TRADITIONAL, "3 apps lack MFA"))
 
     assert result.stage is Stage.TRADITIONAL
-    assert result.conflict == ("answered Advanced, but evidence caps it at Traditional: "
-                               "3 apps lack MFA [test]")
+    assert result.conflict == (
+        "answered Advanced, but evidence caps it at Traditional: 3 apps lack MFA [test]"
+    )
 
 
 def test_passing_evidence_raises_a_modest_answer_and_says_so() -> None:
-    result = _judge(Stage.TRADITIONAL, _item("pass", Stage.INITIAL, "all apps have MFA"))
+    result = _judge(
+        Stage.TRADITIONAL, _item("pass", Stage.INITIAL, "all apps have MFA")
+    )
 
     assert result.stage is Stage.INITIAL
     assert result.conflict is not None and "shows at least Initial" in result.conflict
@@ -48,29 +51,38 @@ def test_evidence_raises_an_unanswered_function_without_a_conflict() -> None:
 
 
 def test_agreeing_evidence_is_kept_but_changes_nothing() -> None:
-    result = _judge(Stage.INITIAL, _item("pass", Stage.INITIAL), _item("fail", Stage.ADVANCED))
+    result = _judge(
+        Stage.INITIAL, _item("pass", Stage.INITIAL), _item("fail", Stage.ADVANCED)
+    )
 
     assert (result.stage, result.conflict) == (Stage.INITIAL, None)
     assert len(result.evidence) == 2
 
 
 def test_contradictory_evidence_is_shown_and_the_lower_stage_wins() -> None:
-    result = _judge(Stage.ADVANCED, _item("pass", Stage.ADVANCED, "collector A"),
-                    _item("fail", Stage.INITIAL, "collector B"))
+    result = _judge(
+        Stage.ADVANCED,
+        _item("pass", Stage.ADVANCED, "collector A"),
+        _item("fail", Stage.INITIAL, "collector B"),
+    )
 
     assert result.stage is Stage.INITIAL
     assert result.conflict is not None
-    assert result.conflict.startswith("evidence disagrees: collector A [test] shows Advanced")
+    assert result.conflict.startswith(
+        "evidence disagrees: collector A [test] shows Advanced"
+    )
 
 
 def test_pillar_overall_and_capability_aggregation() -> None:
     model = load_model()
-    answers = Answers({
-        "identity/authentication": Answer(Stage.OPTIMAL),
-        "identity/identity-stores": Answer(Stage.ADVANCED),
-        "devices/visibility-analytics": Answer(Stage.OPTIMAL),
-        "cross_cutting/governance": Answer(Stage.INITIAL),
-    })
+    answers = Answers(
+        {
+            "identity/authentication": Answer(Stage.OPTIMAL),
+            "identity/identity-stores": Answer(Stage.ADVANCED),
+            "devices/visibility-analytics": Answer(Stage.OPTIMAL),
+            "cross_cutting/governance": Answer(Stage.INITIAL),
+        }
+    )
 
     scores = score(model, answers, [])
 
@@ -81,14 +93,20 @@ def test_pillar_overall_and_capability_aggregation() -> None:
     capabilities = {c.id: c for c in scores.cross_cutting}
     assert capabilities["governance"].score == 2.0
     # Unanswered, visibility takes the mean of the five pillars' visibility rows.
-    assert capabilities["visibility-analytics"].score == round((1 + 4 + 1 + 1 + 1) / 5, 2)
+    assert capabilities["visibility-analytics"].score == round(
+        (1 + 4 + 1 + 1 + 1) / 5, 2
+    )
 
 
 def test_conflicts_are_listed_in_model_order() -> None:
     model = load_model()
-    answers = Answers({KEY: Answer(Stage.OPTIMAL), "data/data-encryption": Answer(Stage.OPTIMAL)})
+    answers = Answers(
+        {KEY: Answer(Stage.OPTIMAL), "data/data-encryption": Answer(Stage.OPTIMAL)}
+    )
     evidence = [
-        EvidenceItem("data/data-encryption", "fail", Stage.INITIAL, "db", "plain", "test"),
+        EvidenceItem(
+            "data/data-encryption", "fail", Stage.INITIAL, "db", "plain", "test"
+        ),
         _item("fail", Stage.INITIAL),
     ]
 

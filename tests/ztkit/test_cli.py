@@ -16,11 +16,19 @@ PILLARS = ["identity", "devices", "networks", "applications-workloads", "data"]
 
 
 def _run(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ztkit", *arguments], cwd=cwd,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ztkit", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
-def test_assess_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
+def test_assess_json_has_the_documented_shape(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["assess", "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
 
@@ -30,13 +38,20 @@ def test_assess_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]
         assert 1 <= pillar["score"] <= 4
         assert all({"id", "stage"} <= set(f) for f in pillar["functions"])
     assert [c["id"] for c in result["cross_cutting"]] == [
-        "visibility-analytics", "automation-orchestration", "governance"]
+        "visibility-analytics",
+        "automation-orchestration",
+        "governance",
+    ]
     assert set(result["overall"]) == {"stage", "score"}
     assert len(result["apps"]) == 51
     assert {"id", "classification", "risk", "crown_jewel"} <= set(result["apps"][0])
     nxt = result["next_phase"]
     assert isinstance(nxt["phase"], int) and 0 <= nxt["phase"] <= 5
-    assert nxt["name"] and nxt["wave"] and all(isinstance(r, str) for r in nxt["rationale"])
+    assert (
+        nxt["name"]
+        and nxt["wave"]
+        and all(isinstance(r, str) for r in nxt["rationale"])
+    )
 
 
 def test_sample_answers_conflict_with_the_inventory_and_the_output_says_so(
@@ -47,13 +62,21 @@ def test_sample_answers_conflict_with_the_inventory_and_the_output_says_so(
 
     conflicts = {c["function"]: c for c in result["conflicts"]}
     authentication = conflicts["identity/authentication"]
-    assert (authentication["answered"], authentication["stage"]) == ("advanced", "traditional")
+    assert (authentication["answered"], authentication["stage"]) == (
+        "advanced",
+        "traditional",
+    )
     assert "restricted apps lack MFA" in authentication["message"]
 
 
-@pytest.mark.parametrize(("form", "marker"), [
-    ("text", "Next: phase"), ("markdown", "## Maturity by pillar"), ("html", "<!DOCTYPE html>"),
-])
+@pytest.mark.parametrize(
+    ("form", "marker"),
+    [
+        ("text", "Next: phase"),
+        ("markdown", "## Maturity by pillar"),
+        ("html", "<!DOCTYPE html>"),
+    ],
+)
 def test_each_format_writes_to_output(tmp_path: Path, form: str, marker: str) -> None:
     output = tmp_path / f"assessment.{form}"
 
@@ -68,8 +91,19 @@ def test_save_appends_to_history_beside_the_inventory(sample_copy: Path) -> None
     before = json.loads(history.read_text())["assessments"]
 
     for _ in range(2):
-        assert main(["assess", "--inventory", str(inventory), "--save",
-                     "--output", str(sample_copy / "out.txt")]) == 0
+        assert (
+            main(
+                [
+                    "assess",
+                    "--inventory",
+                    str(inventory),
+                    "--save",
+                    "--output",
+                    str(sample_copy / "out.txt"),
+                ]
+            )
+            == 0
+        )
 
     after = json.loads(history.read_text())["assessments"]
     assert after[: len(before)] == before
@@ -87,8 +121,17 @@ def test_write_stack_sets_phase_and_wave_and_keeps_the_rest(tmp_path: Path) -> N
         "  kubernetes:context: kind-dev\n"
     )
 
-    code = main(["assess", "--write-stack", "dev", "--stacks-dir", str(tmp_path),
-                 "--output", str(tmp_path / "out.txt")])
+    code = main(
+        [
+            "assess",
+            "--write-stack",
+            "dev",
+            "--stacks-dir",
+            str(tmp_path),
+            "--output",
+            str(tmp_path / "out.txt"),
+        ]
+    )
 
     text = stack.read_text()
     assert code == 0
@@ -99,10 +142,20 @@ def test_write_stack_sets_phase_and_wave_and_keeps_the_rest(tmp_path: Path) -> N
     assert "  ztkit:wave:\n    - hris\n" in text
 
 
-def test_write_stack_rejects_a_path_as_name(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["assess", "--write-stack", "../x", "--stacks-dir", str(tmp_path),
-                 "--output", str(tmp_path / "out.txt")])
+def test_write_stack_rejects_a_path_as_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "assess",
+            "--write-stack",
+            "../x",
+            "--stacks-dir",
+            str(tmp_path),
+            "--output",
+            str(tmp_path / "out.txt"),
+        ]
+    )
 
     assert code == 2
     assert "is not a stack name" in capsys.readouterr().err
@@ -118,12 +171,23 @@ def test_report_writes_one_html_file(tmp_path: Path) -> None:
     assert "<script src" not in html and "<link" not in html
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (["inventory", "validate", "missing.yaml"], "missing.yaml: file not found"),
-    (["assess", "--answers", "tests/data/small-inventory.yaml"], "unknown pillar 'organisation'"),
-    (["assess", "--evidence", "sample/inventory.yaml"], "collector: required field is missing"),
-])
-def test_bad_input_is_one_line_and_exit_code_two(arguments: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["inventory", "validate", "missing.yaml"], "missing.yaml: file not found"),
+        (
+            ["assess", "--answers", "tests/data/small-inventory.yaml"],
+            "unknown pillar 'organisation'",
+        ),
+        (
+            ["assess", "--evidence", "sample/inventory.yaml"],
+            "collector: required field is missing",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_two(
+    arguments: list[str], message: str
+) -> None:
     completed = _run(*arguments)
 
     assert completed.returncode == 2
