@@ -154,6 +154,7 @@ def _rollout_json(rollout: RolloutEstimate) -> dict[str, Any]:
         "cost_usd": rollout.cost_usd,
         "budget_usd": rollout.budget_usd,
         "within_budget": rollout.within_budget,
+        "budget_reaches_phase": rollout.budget_reaches,
         "months": rollout.months,
         "target_months": rollout.target_months,
         "within_timeline": rollout.within_timeline,

@@ -60,6 +60,7 @@ class RolloutEstimate:
     cost_usd: float
     months: float
     budget_usd: float
+    hourly_rate_usd: float
     target_months: int
     wave_hours: float
     start: datetime.date | None
@@ -73,6 +74,18 @@ class RolloutEstimate:
     def within_timeline(self) -> bool:
         """Whether the remaining work fits the target timeline."""
         return self.months <= self.target_months
+
+    @property
+    def budget_reaches(self) -> int:
+        """The last phase the budget pays for in full, every app included (0: none)."""
+        spent = 0.0
+        reached = 0
+        for item in self.by_phase:
+            spent += item.hours * self.hourly_rate_usd
+            if spent > self.budget_usd:
+                break
+            reached = item.phase
+        return reached
 
     @property
     def finish(self) -> datetime.date | None:
@@ -115,6 +128,7 @@ def estimate(inventory: Inventory, wave: list[str], wave_phase: int) -> RolloutE
         cost_usd=round(total * organisation.hourly_rate_usd, 2),
         months=round(total / organisation.team_hours_per_month, 2),
         budget_usd=organisation.budget_usd,
+        hourly_rate_usd=organisation.hourly_rate_usd,
         target_months=organisation.target_months,
         wave_hours=round(wave_hours, 1),
         start=organisation.start,

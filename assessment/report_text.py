@@ -65,10 +65,18 @@ def render_text(result: dict[str, Any]) -> str:
 
 def _rollout_sentence(rollout: dict[str, Any]) -> str:
     budget = "within" if rollout["within_budget"] else "over"
+    reach = ""
+    if not rollout["within_budget"]:
+        last = rollout["budget_reaches_phase"]
+        reach = (
+            f"; it covers phases 1-{last} for every app"
+            if last
+            else "; it does not cover phase 1 for every app"
+        )
     timeline = "within" if rollout["within_timeline"] else "beyond"
     return (
         f"Remaining rollout: {rollout['hours']:g} h, ${rollout['cost_usd']:,.0f} "
-        f"({budget} the ${rollout['budget_usd']:,.0f} budget), "
+        f"({budget} the ${rollout['budget_usd']:,.0f} budget{reach}), "
         f"{rollout['months']:.1f} months ({timeline} the {rollout['target_months']}-month "
         "target)"
     )
