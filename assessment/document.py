@@ -1,6 +1,6 @@
 """Reading hand-written YAML and JSON files into validated models.
 
-Files are parsed with the fast safe loader. Positions are only needed when
+Files are parsed with the fast loader of ``yaml_loader``. Positions are only needed when
 something is wrong, so the slower round-trip parse that records them runs on
 the error path alone.
 """
@@ -16,13 +16,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 
 from assessment.errors import InputError
+from assessment.yaml_loader import load_yaml
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_:.-]+")
@@ -156,11 +158,10 @@ def read_text(path: Path, error_class: type[InputError]) -> str:
 
 
 def parse_yaml(path: Path, text: str, error_class: type[InputError]) -> Any:
-    """Parse YAML with the C-accelerated safe loader."""
-    loader = YAML(typ="safe", pure=False)
+    """Parse YAML with the fast loader, turning syntax errors into one line."""
     try:
-        return loader.load(text)
-    except MarkedYAMLError as exc:
+        return load_yaml(text)
+    except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "malformed YAML").strip()
         if mark is None:
@@ -171,7 +172,7 @@ def parse_yaml(path: Path, text: str, error_class: type[InputError]) -> Any:
             line=mark.line + 1,
             column=mark.column + 1,
         ) from None
-    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         first_line = (
             str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         )
