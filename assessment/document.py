@@ -217,6 +217,13 @@ def describe_error(model: type[BaseModel], error: ErrorDetails) -> str:
     if kind == "extra_forbidden":
         key = loc[-1]
         return f"unknown field {key!r}; {did_you_mean(key, allowed_fields(model, loc[:-1]))}"
+    if kind == "union_tag_invalid":
+        return (
+            f"{context.get('tag')!r} is not allowed for {context.get('discriminator')}; "
+            f"expected {context.get('expected_tags')}"
+        )
+    if kind == "union_tag_not_found":
+        return f"{context.get('discriminator')} is missing; it says which kind this is"
     if kind in ("literal_error", "enum"):
         return f"{_short(value)} is not allowed; expected {context.get('expected', '')}"
     if kind == "string_pattern_mismatch":
@@ -280,6 +287,9 @@ def allowed_fields(model: type[BaseModel], loc: Sequence[str | int]) -> set[str]
 
 
 def _step_into(annotation: Any, part: str | int) -> Any:
+    tagged = _tagged_member(annotation, part)
+    if tagged is not None:
+        return tagged
     model = _model_in(annotation)
     if model is not None and isinstance(part, str):
         field = model.model_fields.get(part)
@@ -291,6 +301,24 @@ def _step_into(annotation: Any, part: str | int) -> Any:
             return arguments[0]
         if origin is dict and len(arguments) == 2 and isinstance(part, str):
             return arguments[1]
+    return None
+
+
+def _tagged_member(annotation: Any, tag: str | int) -> type[BaseModel] | None:
+    """The member of a tagged union that pydantic names ``tag`` in an error location."""
+    members = [
+        candidate
+        for candidate in _alternatives(annotation)
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel)
+    ]
+    if len(members) < 2:
+        return None
+    for member in members:
+        for field in member.model_fields.values():
+            if typing.get_origin(field.annotation) is typing.Literal and tag in typing.get_args(
+                field.annotation
+            ):
+                return member
     return None
 
 

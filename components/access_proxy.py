@@ -1,0 +1,304 @@
+"""Phase 2: an oauth2-proxy in front of one app, and the gateway routes to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from assessment.inventory import Application
+from components.gateway_routes import (
+    PROXY_PORT,
+    external_auth_policy,
+    http_route,
+    ingress,
+)
+from components.realm import callback_url
+from components.settings import OAUTH2_PROXY_IMAGE, GatewaySettings
+from components.workload import (
+    http_probe,
+    labels,
+    resources,
+    restricted_container_security,
+    restricted_pod_security,
+    selector,
+)
+
+COMPONENT = "oauth2-proxy"
+METRICS_PORT = 44180
+NONROOT_USER = 65532
+
+
+@dataclass(frozen=True)
+class AccessProxyArgs:
+    """What one app's access proxy needs."""
+
+    app: Application
+    issuer_url: str
+    client_id: str
+    client_secret: pulumi.Input[str]
+    gateway: GatewaySettings
+    phase: int
+    replicas: int = 2
+    image: str = OAUTH2_PROXY_IMAGE
+
+
+def proxy_name(app: Application) -> str:
+    """The name of an app's proxy Deployment, Service and Secret."""
+    return f"{app.id}-oauth2-proxy"
+
+
+def proxy_arguments(
+    app: Application, issuer_url: str, client_id: str, gateway: GatewaySettings
+) -> list[str]:
+    """oauth2-proxy's flags for one app, hardened as its advisories advise.
+
+    Secrets are not flags: they come from the environment, out of a Secret.
+    """
+    groups = sorted(set(app.readers) | set(app.writers))
+    arguments = [
+        "--provider=oidc",
+        f"--oidc-issuer-url={issuer_url}",
+        f"--client-id={client_id}",
+        f"--redirect-url={callback_url(app)}",
+        # Auth-only: the proxy answers the gateway's check and never forwards.
+        "--upstream=static://202",
+        f"--http-address=0.0.0.0:{PROXY_PORT}",
+        f"--metrics-address=0.0.0.0:{METRICS_PORT}",
+        "--reverse-proxy=true",
+        *(f"--trusted-proxy-ip={cidr}" for cidr in gateway.proxy_cidrs),
+        # Only this app's own host may be a post-sign-in destination.
+        f"--whitelist-domain={app.host}",
+        "--code-challenge-method=S256",
+        f"--cookie-name=__Host-{app.id}-session",
+        "--cookie-secure=true",
+        "--cookie-httponly=true",
+        "--cookie-samesite=lax",
+        "--cookie-expire=8h",
+        "--cookie-refresh=1h",
+        "--oidc-groups-claim=groups",
+        *(f"--allowed-group={group}" for group in groups),
+        # Membership of an allowed group is the gate; any verified address may
+        # belong to one.
+        "--email-domain=*",
+        "--set-xauthrequest=true",
+        "--skip-provider-button=true",
+        "--silence-ping-logging=true",
+    ]
+    return arguments
+
+
+def proxy_deployment(args: AccessProxyArgs) -> dict[str, Any]:
+    """The oauth2-proxy Deployment for one app."""
+    app = args.app
+    name = proxy_name(app)
+    pod_labels = {**labels(COMPONENT, app.id), "ztkit.io/app": app.id}
+    secret_env = [
+        {
+            "name": variable,
+            "valueFrom": {"secretKeyRef": {"name": name, "key": key}},
+        }
+        for variable, key in (
+            ("OAUTH2_PROXY_CLIENT_SECRET", "client-secret"),
+            ("OAUTH2_PROXY_COOKIE_SECRET", "cookie-secret"),
+        )
+    ]
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": app.namespace,
+            "labels": {**pod_labels, "ztkit.io/phase": str(args.phase)},
+        },
+        "spec": {
+            "replicas": args.replicas,
+            "selector": {"matchLabels": selector(COMPONENT, app.id)},
+            "template": {
+                "metadata": {"labels": pod_labels},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "securityContext": restricted_pod_security(NONROOT_USER),
+                    "containers": [
+                        {
+                            "name": COMPONENT,
+                            "image": args.image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "args": proxy_arguments(
+                                app, args.issuer_url, args.client_id, args.gateway
+                            ),
+                            "env": secret_env,
+                            "ports": [
+                                {"name": "http", "containerPort": PROXY_PORT},
+                                {"name": "metrics", "containerPort": METRICS_PORT},
+                            ],
+                            "livenessProbe": http_probe("/ping", "http"),
+                            "readinessProbe": http_probe("/ready", "http"),
+                            "resources": resources("25m", "32Mi", "500m", "128Mi"),
+                            "securityContext": restricted_container_security(),
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
+class AccessProxy(pulumi.ComponentResource):
+    """An app's oauth2-proxy and the authenticated route to the app."""
+
+    def __init__(
+        self,
+        name: str,
+        args: AccessProxyArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ztkit:access_proxy:AccessProxy", name, None, opts)
+        app = args.app
+        proxy = proxy_name(app)
+        child = pulumi.ResourceOptions(parent=self)
+        meta_labels = {
+            **labels(COMPONENT, app.id),
+            "ztkit.io/app": app.id,
+            "ztkit.io/phase": str(args.phase),
+        }
+
+        # Signs and encrypts the session cookie; rotating it signs everyone out,
+        # so it is kept.
+        cookie_secret = random.RandomPassword(
+            f"{name}-cookie-secret",
+            length=32,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
+
+        # Holds the client and cookie secrets, read by the proxy's environment.
+        k8s.core.v1.Secret(
+            f"{name}-secret",
+            metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
+            type="Opaque",
+            string_data={
+                "client-secret": args.client_secret,
+                "cookie-secret": cookie_secret.result,
+            },
+            opts=child,
+        )
+
+        # The proxy itself, answering the gateway's checks for this app only.
+        deployment = proxy_deployment(args)
+        k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=deployment["metadata"],
+            spec=deployment["spec"],
+            opts=child,
+        )
+
+        # A stable address for the gateway's checks and the /oauth2/ route.
+        k8s.core.v1.Service(
+            f"{name}-service",
+            metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
+            spec={
+                "selector": selector(COMPONENT, app.id),
+                "ports": [{"name": "http", "port": PROXY_PORT, "targetPort": "http"}],
+            },
+            opts=child,
+        )
+
+        # Keeps one proxy up through node drains; without it the app is unreachable.
+        k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-disruption-budget",
+            metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
+            spec={
+                "minAvailable": 1,
+                "selector": {"matchLabels": selector(COMPONENT, app.id)},
+            },
+            opts=child,
+        )
+
+        self._route(name, args, proxy, meta_labels, child)
+        self.register_outputs({"proxy": proxy, "host": app.host})
+
+    def _route(
+        self,
+        name: str,
+        args: AccessProxyArgs,
+        proxy: str,
+        meta_labels: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        app, gateway = args.app, args.gateway
+        if gateway.kind == "ingress-nginx":
+            # Sign-in, callback and sign-out pages of the proxy, open to all.
+            sign_in = ingress(
+                f"{app.id}-oauth2",
+                app.namespace,
+                app.host,
+                "/oauth2",
+                proxy,
+                PROXY_PORT,
+                gateway,
+                meta_labels,
+            )
+            k8s.networking.v1.Ingress(
+                f"{name}-sign-in-ingress",
+                metadata=sign_in["metadata"],
+                spec=sign_in["spec"],
+                opts=child,
+            )
+
+            # The app, behind nginx's auth_request to the proxy.
+            guarded = ingress(
+                app.id,
+                app.namespace,
+                app.host,
+                "/",
+                app.id,
+                app.port,
+                gateway,
+                meta_labels,
+                auth_service=proxy,
+            )
+            k8s.networking.v1.Ingress(
+                f"{name}-app-ingress",
+                metadata=guarded["metadata"],
+                spec=guarded["spec"],
+                opts=child,
+            )
+            return
+
+        # Sign-in, callback and sign-out pages of the proxy, open to all.
+        sign_in = http_route(
+            f"{app.id}-oauth2",
+            app.namespace,
+            app.host,
+            "/oauth2/",
+            proxy,
+            PROXY_PORT,
+            gateway,
+            meta_labels,
+        )
+        _custom(f"{name}-sign-in-route", sign_in, child)
+
+        # The app itself; reachable only through the policy below.
+        guarded = http_route(
+            app.id, app.namespace, app.host, "/", app.id, app.port, gateway, meta_labels
+        )
+        _custom(f"{name}-app-route", guarded, child)
+
+        # External auth on the app's route: no approval from the proxy, no request.
+        policy = external_auth_policy(
+            f"{app.id}-external-auth", app.namespace, app.id, proxy, meta_labels
+        )
+        _custom(f"{name}-external-auth", policy, child)
+
+
+def _custom(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+    k8s.apiextensions.CustomResource(
+        name,
+        api_version=manifest["apiVersion"],
+        kind=manifest["kind"],
+        metadata=manifest["metadata"],
+        spec=manifest["spec"],
+        opts=opts,
+    )

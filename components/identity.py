@@ -1,0 +1,378 @@
+"""Phase 1: the identity provider, with MFA for everyone and a client per app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+
+from assessment.inventory import Application, Inventory
+from components.gateway_routes import http_route, ingress
+from components.realm import build_realm
+from components.settings import (
+    KeycloakSettings,
+    OidcSettings,
+    PostgresDatabase,
+    StackSettings,
+)
+from components.workload import (
+    http_probe,
+    labels,
+    resources,
+    restricted_container_security,
+    restricted_pod_security,
+    selector,
+)
+
+COMPONENT = "keycloak"
+KEYCLOAK_USER = 1000
+HTTP_PORT = 8080
+MANAGEMENT_PORT = 9000
+REALM_FILE = "ztkit-realm.json"
+
+
+@dataclass(frozen=True)
+class IdentityProviderArgs:
+    """What the identity provider needs."""
+
+    inventory: Inventory
+    apps: Sequence[Application]
+    settings: StackSettings
+    phase: int
+    database_password: pulumi.Input[str] | None = None
+    """Keycloak's PostgreSQL password, from secret config (external database only)."""
+    oidc_client_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Client secrets per app id, from secret config (OIDC mode only)."""
+
+
+def keycloak_environment(
+    settings: StackSettings, keycloak: KeycloakSettings
+) -> list[dict[str, Any]]:
+    """Keycloak's environment: hostname, proxy trust, health, database, admin."""
+    environment: list[dict[str, Any]] = [
+        {"name": "KC_HOSTNAME", "value": f"https://{settings.keycloak_hostname}"},
+        {"name": "KC_HTTP_ENABLED", "value": "true"},
+        {"name": "KC_PROXY_HEADERS", "value": "xforwarded"},
+        # Forwarded headers count only when they come from the gateway's pods.
+        {
+            "name": "KC_PROXY_TRUSTED_ADDRESSES",
+            "value": ",".join(settings.gateway.proxy_cidrs),
+        },
+        {"name": "KC_HEALTH_ENABLED", "value": "true"},
+        {"name": "KC_METRICS_ENABLED", "value": "true"},
+        _from_secret("KC_BOOTSTRAP_ADMIN_USERNAME", "keycloak-admin", "username"),
+        _from_secret("KC_BOOTSTRAP_ADMIN_PASSWORD", "keycloak-admin", "password"),
+    ]
+    database = keycloak.database
+    if isinstance(database, PostgresDatabase):
+        environment += [
+            {"name": "KC_DB", "value": "postgres"},
+            {"name": "KC_DB_URL_HOST", "value": database.host},
+            {"name": "KC_DB_URL_PORT", "value": str(database.port)},
+            {"name": "KC_DB_URL_DATABASE", "value": database.database},
+            {"name": "KC_DB_USERNAME", "value": database.username},
+            _from_secret("KC_DB_PASSWORD", "keycloak-database", "password"),
+        ]
+    else:
+        environment.append({"name": "KC_DB", "value": "dev-file"})
+    return environment
+
+
+def _from_secret(variable: str, secret: str, key: str) -> dict[str, Any]:
+    return {
+        "name": variable,
+        "valueFrom": {"secretKeyRef": {"name": secret, "key": key}},
+    }
+
+
+def keycloak_deployment(
+    settings: StackSettings, keycloak: KeycloakSettings, phase: int
+) -> dict[str, Any]:
+    """The Keycloak Deployment: realm imported at start, data on a volume."""
+    pod_labels = labels(COMPONENT, keycloak.realm)
+    volumes: list[dict[str, Any]] = [
+        {"name": "realm", "secret": {"secretName": "keycloak-realm"}},
+        {"name": "tmp", "emptyDir": {}},
+    ]
+    mounts = [
+        {"name": "realm", "mountPath": "/opt/keycloak/data/import", "readOnly": True},
+        {"name": "tmp", "mountPath": "/tmp"},
+    ]
+    if not isinstance(keycloak.database, PostgresDatabase):
+        volumes.append(
+            {"name": "data", "persistentVolumeClaim": {"claimName": "keycloak-data"}}
+        )
+        mounts.append({"name": "data", "mountPath": "/opt/keycloak/data/h2"})
+    return {
+        "metadata": {
+            "name": COMPONENT,
+            "namespace": keycloak.namespace,
+            "labels": {**pod_labels, "ztkit.io/phase": str(phase)},
+        },
+        "spec": {
+            "replicas": keycloak.replicas,
+            # The file database allows one writer: never run two side by side.
+            "strategy": {"type": "Recreate"}
+            if not isinstance(keycloak.database, PostgresDatabase)
+            else {"type": "RollingUpdate"},
+            "selector": {"matchLabels": selector(COMPONENT, keycloak.realm)},
+            "template": {
+                "metadata": {"labels": pod_labels},
+                "spec": {
+                    "automountServiceAccountToken": False,
+                    "securityContext": restricted_pod_security(KEYCLOAK_USER),
+                    "containers": [
+                        {
+                            "name": COMPONENT,
+                            "image": keycloak.image,
+                            "imagePullPolicy": "IfNotPresent",
+                            "args": ["start", "--import-realm"],
+                            "env": keycloak_environment(settings, keycloak),
+                            "ports": [
+                                {"name": "http", "containerPort": HTTP_PORT},
+                                {
+                                    "name": "management",
+                                    "containerPort": MANAGEMENT_PORT,
+                                },
+                            ],
+                            "startupProbe": {
+                                **http_probe("/health/started", "management", delay=10),
+                                "failureThreshold": 30,
+                            },
+                            "livenessProbe": http_probe("/health/live", "management"),
+                            "readinessProbe": http_probe("/health/ready", "management"),
+                            "resources": resources("250m", "768Mi", "2", "1536Mi"),
+                            # Keycloak writes its build cache under /opt/keycloak.
+                            "securityContext": restricted_container_security(
+                                read_only_root=False
+                            ),
+                            "volumeMounts": mounts,
+                        }
+                    ],
+                    "volumes": volumes,
+                },
+            },
+        },
+    }
+
+
+class IdentityProvider(pulumi.ComponentResource):
+    """Keycloak in the cluster, or an external OIDC issuer, for the wave's apps."""
+
+    issuer_url: str
+    client_secrets: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self,
+        name: str,
+        args: IdentityProviderArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ztkit:identity:IdentityProvider", name, None, opts)
+        settings = args.settings
+        self.issuer_url = settings.issuer_url
+
+        if isinstance(settings.idp, OidcSettings):
+            self.client_ids = {
+                app.id: settings.idp.client_ids.get(app.id, app.id) for app in args.apps
+            }
+            self.client_secrets = {
+                app.id: pulumi.Output.secret(args.oidc_client_secrets[app.id])
+                for app in args.apps
+            }
+        else:
+            self.client_ids = {app.id: app.id for app in args.apps}
+            self.client_secrets = self._keycloak(name, args, settings.idp)
+        self.register_outputs({"issuer_url": self.issuer_url})
+
+    def _keycloak(
+        self, name: str, args: IdentityProviderArgs, keycloak: KeycloakSettings
+    ) -> dict[str, pulumi.Output[str]]:
+        settings = args.settings
+        namespace = keycloak.namespace
+        child = pulumi.ResourceOptions(parent=self)
+        kept = pulumi.ResourceOptions(parent=self, protect=True)
+        meta_labels = {
+            **labels(COMPONENT, keycloak.realm),
+            "ztkit.io/phase": str(args.phase),
+        }
+
+        # Keycloak's own namespace, held to the restricted Pod Security Standard.
+        k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={
+                "name": namespace,
+                "labels": {
+                    **meta_labels,
+                    "pod-security.kubernetes.io/enforce": "restricted",
+                    "pod-security.kubernetes.io/warn": "restricted",
+                },
+            },
+            opts=child,
+        )
+
+        # One client secret per app; the realm and the app's proxy share it.
+        secrets = {
+            app.id: random.RandomPassword(
+                f"{name}-{app.id}-client-secret", length=40, special=False, opts=kept
+            ).result
+            for app in args.apps
+        }
+
+        # The realm, imported on every start: clients, groups, roles and MFA.
+        realm_json = pulumi.Output.all(**secrets).apply(
+            lambda resolved: json.dumps(
+                build_realm(args.inventory, args.apps, keycloak.realm, resolved),
+                indent=2,
+            )
+        )
+        k8s.core.v1.Secret(
+            f"{name}-realm",
+            metadata={
+                "name": "keycloak-realm",
+                "namespace": namespace,
+                "labels": meta_labels,
+            },
+            type="Opaque",
+            string_data={REALM_FILE: pulumi.Output.secret(realm_json)},
+            opts=child,
+        )
+
+        # The first administrator; only for break-glass access to the console.
+        admin_password = random.RandomPassword(
+            f"{name}-admin-password", length=32, special=False, opts=kept
+        )
+        k8s.core.v1.Secret(
+            f"{name}-admin",
+            metadata={
+                "name": "keycloak-admin",
+                "namespace": namespace,
+                "labels": meta_labels,
+            },
+            type="Opaque",
+            string_data={"username": "ztkit-admin", "password": admin_password.result},
+            opts=child,
+        )
+
+        if isinstance(keycloak.database, PostgresDatabase):
+            # The external database's password, from the stack's secret config.
+            assert args.database_password is not None
+            k8s.core.v1.Secret(
+                f"{name}-database",
+                metadata={
+                    "name": "keycloak-database",
+                    "namespace": namespace,
+                    "labels": meta_labels,
+                },
+                type="Opaque",
+                string_data={"password": pulumi.Output.secret(args.database_password)},
+                opts=child,
+            )
+        else:
+            # The development database's files: users and their second factors.
+            k8s.core.v1.PersistentVolumeClaim(
+                f"{name}-data",
+                metadata={
+                    "name": "keycloak-data",
+                    "namespace": namespace,
+                    "labels": meta_labels,
+                },
+                spec={
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": keycloak.database.storage}},
+                },
+                opts=kept,
+            )
+
+        # Keycloak itself.
+        deployment = keycloak_deployment(settings, keycloak, args.phase)
+        k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=deployment["metadata"],
+            spec=deployment["spec"],
+            opts=child,
+        )
+
+        # Where the gateway and the access proxies reach it.
+        k8s.core.v1.Service(
+            f"{name}-service",
+            metadata={"name": COMPONENT, "namespace": namespace, "labels": meta_labels},
+            spec={
+                "selector": selector(COMPONENT, keycloak.realm),
+                "ports": [{"name": "http", "port": HTTP_PORT, "targetPort": "http"}],
+            },
+            opts=child,
+        )
+
+        if keycloak.replicas > 1:
+            # Keeps sign-in available through node drains.
+            k8s.policy.v1.PodDisruptionBudget(
+                f"{name}-disruption-budget",
+                metadata={
+                    "name": COMPONENT,
+                    "namespace": namespace,
+                    "labels": meta_labels,
+                },
+                spec={
+                    "minAvailable": 1,
+                    "selector": {"matchLabels": selector(COMPONENT, keycloak.realm)},
+                },
+                opts=child,
+            )
+
+        self._route(name, settings, keycloak, meta_labels, child)
+        return secrets
+
+    def _route(
+        self,
+        name: str,
+        settings: StackSettings,
+        keycloak: KeycloakSettings,
+        meta_labels: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        host = settings.keycloak_hostname
+        if settings.gateway.kind == "ingress-nginx":
+            # Sign-in pages through the legacy ingress.
+            route = ingress(
+                COMPONENT,
+                keycloak.namespace,
+                host,
+                "/",
+                COMPONENT,
+                HTTP_PORT,
+                settings.gateway,
+                meta_labels,
+            )
+            k8s.networking.v1.Ingress(
+                f"{name}-ingress",
+                metadata=route["metadata"],
+                spec=route["spec"],
+                opts=child,
+            )
+            return
+
+        # Sign-in pages through the gateway.
+        route = http_route(
+            COMPONENT,
+            keycloak.namespace,
+            host,
+            "/",
+            COMPONENT,
+            HTTP_PORT,
+            settings.gateway,
+            meta_labels,
+        )
+        k8s.apiextensions.CustomResource(
+            f"{name}-route",
+            api_version=route["apiVersion"],
+            kind=route["kind"],
+            metadata=route["metadata"],
+            spec=route["spec"],
+            opts=child,
+        )

@@ -1,0 +1,91 @@
+"""The phase composer: which components a stack gets, by phase and wave."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+
+from assessment.inventory import Application, Inventory
+from components.access_proxy import AccessProxy, AccessProxyArgs
+from components.identity import IdentityProvider, IdentityProviderArgs
+from components.settings import StackSettings
+
+IMPLEMENTED_PHASE = 2
+"""The highest phase whose components exist; later phases deploy up to it."""
+
+
+@dataclass(frozen=True)
+class ZeroTrustStackArgs:
+    """The stack's settings and the apps of its wave."""
+
+    settings: StackSettings
+    inventory: Inventory
+    apps: Sequence[Application]
+    database_password: pulumi.Input[str] | None = None
+    oidc_client_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+
+class ZeroTrustStack(pulumi.ComponentResource):
+    """Every component up to the stack's phase, for the apps of its wave.
+
+    Phases are cumulative and names never depend on the phase, so raising the
+    phase only adds resources and changes labels: nothing of a lower phase is
+    removed or replaced.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        args: ZeroTrustStackArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ztkit:phases:ZeroTrustStack", name, None, opts)
+        settings = args.settings
+        phase = settings.phase
+        child = pulumi.ResourceOptions(parent=self)
+
+        if phase > IMPLEMENTED_PHASE:
+            # TODO: segmentation, posture and monitoring components (phases 3-5)
+            # are not written yet; such a stack deploys phases 1-2 only.
+            pulumi.log.warn(
+                f"phase {phase} asked for; this version deploys phases 1-{IMPLEMENTED_PHASE}",
+                self,
+            )
+
+        identity = None
+        if phase >= 1:
+            # Phase 1: sign-in with MFA and one OIDC client per app of the wave.
+            identity = IdentityProvider(
+                f"{name}-identity",
+                IdentityProviderArgs(
+                    inventory=args.inventory,
+                    apps=args.apps,
+                    settings=settings,
+                    phase=1,
+                    database_password=args.database_password,
+                    oidc_client_secrets=args.oidc_client_secrets,
+                ),
+                opts=child,
+            )
+
+        if phase >= 2 and identity is not None:
+            # Phase 2: an access proxy in front of each app of the wave.
+            for app in args.apps:
+                AccessProxy(
+                    f"{name}-{app.id}-access",
+                    AccessProxyArgs(
+                        app=app,
+                        issuer_url=identity.issuer_url,
+                        client_id=identity.client_ids[app.id],
+                        client_secret=identity.client_secrets[app.id],
+                        gateway=settings.gateway,
+                        phase=2,
+                    ),
+                    opts=child,
+                )
+
+        self.phase = phase
+        self.wave = [app.id for app in args.apps]
+        self.register_outputs({"phase": self.phase, "wave": self.wave})

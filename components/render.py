@@ -1,0 +1,204 @@
+"""Rendering the Pulumi program offline, under the SDK's mock monitor.
+
+The program runs exactly as under ``pulumi up``, but every resource it
+registers is recorded instead of created. Kubernetes objects come out as the
+manifests the provider would send; random passwords get fresh random values
+that never leave the render unless asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from components.program import PROJECT, build
+
+RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
+REDACTED = "<redacted>"
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+"""How the SDK marks a secret value when it serialises resource inputs."""
+REVIEWABLE_SECRET_KEYS = frozenset({"ztkit-realm.json"})
+"""Secret entries that are configuration worth reviewing: shown with every
+secret value inside them redacted, instead of redacted whole."""
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    """One resource the program registered."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+
+    @property
+    def is_kubernetes(self) -> bool:
+        """Whether this is a Kubernetes object (rather than a component or a random value)."""
+        return self.type.startswith("kubernetes:")
+
+
+@dataclass
+class Render:
+    """What one run of the program declared."""
+
+    resources: list[RecordedResource] = field(default_factory=list)
+    secret_values: set[str] = field(default_factory=set)
+    """Every secret value the render saw: generated passwords and secret config."""
+    warnings: list[str] = field(default_factory=list)
+
+    def manifests(self, show_secrets: bool = False) -> list[dict[str, Any]]:
+        """The Kubernetes objects, secret values redacted unless ``show_secrets``."""
+        objects = []
+        for resource in self.resources:
+            if not resource.is_kubernetes:
+                continue
+            manifest = _plain(self._unwrap(resource.inputs, show_secrets))
+            if not show_secrets:
+                manifest = self._scrub(manifest)
+            objects.append(_ordered(manifest))
+        return objects
+
+    def _unwrap(self, value: Any, show_secrets: bool) -> Any:
+        """Replace the SDK's secret wrappers by their value, or by a redaction."""
+        if isinstance(value, dict):
+            if value.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE:
+                inner = self._unwrap(value.get("value"), show_secrets)
+                return inner if show_secrets else self._redact(inner)
+            return {
+                key: self._unwrap(item, show_secrets) for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self._unwrap(item, show_secrets) for item in value]
+        return value
+
+    def _redact(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: self._scrub(item) if key in REVIEWABLE_SECRET_KEYS else REDACTED
+                for key, item in value.items()
+            }
+        return REDACTED
+
+    def _scrub(self, value: Any) -> Any:
+        """Replace every known secret value inside ``value``, however it got there."""
+        if isinstance(value, str):
+            for secret in self.secret_values:
+                if secret and secret in value:
+                    value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, list):
+            return [self._scrub(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self._scrub(item) for key, item in value.items()}
+        return value
+
+
+def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
+    first = ("apiVersion", "kind", "metadata")
+    ordered = {key: manifest[key] for key in first if key in manifest}
+    ordered.update({key: value for key, value in manifest.items() if key not in first})
+    return ordered
+
+
+class _RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, render: Render) -> None:
+        self.render = render
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        if args.typ == RANDOM_PASSWORD:
+            value = _random_password(args.inputs)
+            outputs["result"] = value
+            self.render.secret_values.add(value)
+        self.render.resources.append(
+            RecordedResource(args.typ, args.name, dict(args.inputs))
+        )
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {}
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self, render: Render) -> None:
+        super().__init__(logging.WARNING)
+        self.render = render
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.render.warnings.append(record.getMessage())
+
+
+def _random_password(inputs: Mapping[str, Any]) -> str:
+    alphabet = string.ascii_letters + string.digits
+    if inputs.get("special", True):
+        alphabet += "!#$%&*()-_=+[]{}<>:?"
+    length = int(inputs.get("length", 32))
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _plain(value: Any) -> Any:
+    # Numbers cross the mock monitor as floats; Kubernetes wants integers back.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+def render_program(
+    config: Mapping[str, str],
+    project_root: Path,
+    stack: str = "plan",
+    secret_keys: tuple[str, ...] = (),
+) -> Render:
+    """Run the program with ``config`` (``ztkit:`` keys, values as text) and record it.
+
+    Raises:
+        StackConfigError, AssessmentError: as the program would under ``pulumi up``.
+    """
+    render = Render()
+    for key in secret_keys:
+        if key in config:
+            render.secret_values.add(config[key])
+            render.secret_values.update(_secret_leaves(config[key]))
+
+    # The engine's log goes to a private logger so warnings reach the render,
+    # not the user's terminal twice.
+    logger = logging.Logger("ztkit.render")
+    logger.addHandler(_WarningCollector(render))
+    pulumi.runtime.set_mocks(
+        _RecordingMocks(render),
+        project=PROJECT,
+        stack=stack,
+        preview=False,
+        logger=logger,
+    )
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+
+    def program() -> None:
+        build(project_root)
+
+    pulumi.runtime.test(program)()
+    return render
+
+
+def _secret_leaves(raw: str) -> set[str]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return set()
+    if isinstance(value, dict):
+        return {item for item in value.values() if isinstance(item, str)}
+    return set()
