@@ -124,7 +124,7 @@ def proxy_deployment(args: AccessProxyArgs) -> dict[str, Any]:
                         {
                             "name": COMPONENT,
                             "image": args.image,
-                            "imagePullPolicy": "IfNotPresent",
+                            "imagePullPolicy": "Always",
                             "args": proxy_arguments(
                                 app, args.issuer_url, args.client_id, args.gateway
                             ),

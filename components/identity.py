@@ -130,7 +130,7 @@ def keycloak_deployment(
                         {
                             "name": COMPONENT,
                             "image": keycloak.image,
-                            "imagePullPolicy": "IfNotPresent",
+                            "imagePullPolicy": "Always",
                             "args": ["start", "--import-realm"],
                             "env": keycloak_environment(settings, keycloak),
                             "ports": [

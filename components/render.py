@@ -50,6 +50,10 @@ class Render:
     """What one run of the program declared."""
 
     resources: list[RecordedResource] = field(default_factory=list)
+    protected: set[str] = field(default_factory=set)
+    """Names of the resources declared with ``protect``: never deleted by Pulumi."""
+    parents: dict[str, str] = field(default_factory=dict)
+    """The parent component's name of every resource that has one."""
     secret_values: set[str] = field(default_factory=set)
     """Every secret value the render saw: generated passwords and secret config."""
     warnings: list[str] = field(default_factory=list)
@@ -178,6 +182,8 @@ def render_program(
     # not the user's terminal twice.
     logger = logging.Logger("ztkit.render")
     logger.addHandler(_WarningCollector(render))
+    # A fresh root stack per render, so the options recorded below are this render's.
+    pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_mocks(
         _RecordingMocks(render),
         project=PROJECT,
@@ -187,7 +193,17 @@ def render_program(
     )
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
 
+    def record_options(
+        args: pulumi.ResourceTransformationArgs,
+    ) -> pulumi.ResourceTransformationResult | None:
+        if args.opts.protect:
+            render.protected.add(args.name)
+        if args.opts.parent is not None:
+            render.parents[args.name] = args.opts.parent._name
+        return None
+
     def program() -> None:
+        pulumi.runtime.register_stack_transformation(record_options)
         build(project_root)
 
     pulumi.runtime.test(program)()
