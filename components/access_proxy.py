@@ -24,6 +24,7 @@ from components.workload import (
     resources,
     restricted_container_security,
     restricted_pod_security,
+    native,
     selector,
 )
 
@@ -198,10 +199,14 @@ class AccessProxy(pulumi.ComponentResource):
         k8s.core.v1.Service(
             f"{name}-service",
             metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
-            spec={
-                "selector": selector(COMPONENT, app.id),
-                "ports": [{"name": "http", "port": PROXY_PORT, "targetPort": "http"}],
-            },
+            spec=native(
+                {
+                    "selector": selector(COMPONENT, app.id),
+                    "ports": [
+                        {"name": "http", "port": PROXY_PORT, "targetPort": "http"}
+                    ],
+                }
+            ),
             opts=child,
         )
 
@@ -209,10 +214,12 @@ class AccessProxy(pulumi.ComponentResource):
         k8s.policy.v1.PodDisruptionBudget(
             f"{name}-disruption-budget",
             metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
-            spec={
-                "minAvailable": 1,
-                "selector": {"matchLabels": selector(COMPONENT, app.id)},
-            },
+            spec=native(
+                {
+                    "minAvailable": 1,
+                    "selector": {"matchLabels": selector(COMPONENT, app.id)},
+                }
+            ),
             opts=child,
         )
 

@@ -26,6 +26,7 @@ from components.workload import (
     resources,
     restricted_container_security,
     restricted_pod_security,
+    native,
     selector,
 )
 
@@ -224,8 +225,9 @@ class IdentityProvider(pulumi.ComponentResource):
             for app in args.apps
         }
 
-        # The realm, imported on every start: clients, groups, roles and MFA.
-        realm_json = pulumi.Output.all(**secrets).apply(
+        # The realm, imported on every start: clients, groups, roles and MFA. It
+        # is built from secret outputs, so Pulumi keeps it secret too.
+        realm_json: pulumi.Output[str] = pulumi.Output.all(**secrets).apply(
             lambda resolved: json.dumps(
                 build_realm(args.inventory, args.apps, keycloak.realm, resolved),
                 indent=2,
@@ -239,7 +241,7 @@ class IdentityProvider(pulumi.ComponentResource):
                 "labels": meta_labels,
             },
             type="Opaque",
-            string_data={REALM_FILE: pulumi.Output.secret(realm_json)},
+            string_data={REALM_FILE: realm_json},
             opts=child,
         )
 
@@ -282,10 +284,14 @@ class IdentityProvider(pulumi.ComponentResource):
                     "namespace": namespace,
                     "labels": meta_labels,
                 },
-                spec={
-                    "accessModes": ["ReadWriteOnce"],
-                    "resources": {"requests": {"storage": keycloak.database.storage}},
-                },
+                spec=native(
+                    {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {
+                            "requests": {"storage": keycloak.database.storage}
+                        },
+                    }
+                ),
                 opts=kept,
             )
 
@@ -302,10 +308,14 @@ class IdentityProvider(pulumi.ComponentResource):
         k8s.core.v1.Service(
             f"{name}-service",
             metadata={"name": COMPONENT, "namespace": namespace, "labels": meta_labels},
-            spec={
-                "selector": selector(COMPONENT, keycloak.realm),
-                "ports": [{"name": "http", "port": HTTP_PORT, "targetPort": "http"}],
-            },
+            spec=native(
+                {
+                    "selector": selector(COMPONENT, keycloak.realm),
+                    "ports": [
+                        {"name": "http", "port": HTTP_PORT, "targetPort": "http"}
+                    ],
+                }
+            ),
             opts=child,
         )
 
@@ -318,10 +328,14 @@ class IdentityProvider(pulumi.ComponentResource):
                     "namespace": namespace,
                     "labels": meta_labels,
                 },
-                spec={
-                    "minAvailable": 1,
-                    "selector": {"matchLabels": selector(COMPONENT, keycloak.realm)},
-                },
+                spec=native(
+                    {
+                        "minAvailable": 1,
+                        "selector": {
+                            "matchLabels": selector(COMPONENT, keycloak.realm)
+                        },
+                    }
+                ),
                 opts=child,
             )
 

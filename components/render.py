@@ -129,8 +129,10 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         )
         return f"{args.name}-id", outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
 
 
 class _WarningCollector(logging.Handler):
@@ -206,7 +208,7 @@ def render_program(
         pulumi.runtime.register_stack_transformation(record_options)
         build(project_root)
 
-    pulumi.runtime.test(program)()
+    pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
     return render
 
 

@@ -69,3 +69,13 @@ def resources(
         "requests": {"cpu": cpu, "memory": memory},
         "limits": {"cpu": cpu_limit, "memory": memory_limit},
     }
+
+
+def native(fields: dict[str, Any]) -> Any:
+    """Kubernetes field names (camelCase) for a pulumi-kubernetes argument.
+
+    The SDK passes Kubernetes' own field names through unchanged, which keeps
+    the specs here identical to the manifests they become; its type hints only
+    know the snake_case spelling, hence the ``Any``.
+    """
+    return fields
