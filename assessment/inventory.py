@@ -7,12 +7,13 @@ source of truth for the Pulumi program and for the assessment.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assessment.document import Document, did_you_mean
 from assessment.errors import InventoryError
@@ -141,6 +142,13 @@ class Application(_Strict):
     crown_jewel: bool | None = None
     """Overrides the crown-jewel rule when set."""
     description: str | None = None
+    pod_labels: dict[str, str] | None = None
+    """Labels of the app's pods; ``app.kubernetes.io/name: <id>`` when absent."""
+
+    @property
+    def selector(self) -> dict[str, str]:
+        """The labels that select the app's pods."""
+        return self.pod_labels or {"app.kubernetes.io/name": self.id}
 
 
 class DataStore(_Strict):
@@ -169,6 +177,25 @@ class DataStore(_Strict):
     classification: Classification
     encrypted_at_rest: bool = False
     backed_up: bool = False
+    pod_labels: dict[str, str] | None = None
+    """Labels of the store's pods when it runs in the cluster (``namespace`` set)."""
+    cidr: str | None = None
+    """Where an external store lives, for egress rules; any address when absent."""
+
+    @field_validator("cidr")
+    @classmethod
+    def _network(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP network in CIDR notation") from None
+        return value
+
+    @property
+    def selector(self) -> dict[str, str]:
+        """The labels that select the store's pods."""
+        return self.pod_labels or {"app.kubernetes.io/name": self.id}
 
 
 class Inventory(_Strict):

@@ -21,10 +21,10 @@ from components.settings import OAUTH2_PROXY_IMAGE, GatewaySettings
 from components.workload import (
     http_probe,
     labels,
+    native,
     resources,
     restricted_container_security,
     restricted_pod_security,
-    native,
     selector,
 )
 

@@ -23,10 +23,10 @@ from components.settings import (
 from components.workload import (
     http_probe,
     labels,
+    native,
     resources,
     restricted_container_security,
     restricted_pod_security,
-    native,
     selector,
 )
 

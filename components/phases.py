@@ -10,9 +10,10 @@ import pulumi
 from assessment.inventory import Application, Inventory
 from components.access_proxy import AccessProxy, AccessProxyArgs
 from components.identity import IdentityProvider, IdentityProviderArgs
+from components.segmentation import Segmentation, SegmentationArgs
 from components.settings import StackSettings
 
-IMPLEMENTED_PHASE = 2
+IMPLEMENTED_PHASE = 3
 """The highest phase whose components exist; later phases deploy up to it."""
 
 
@@ -47,8 +48,8 @@ class ZeroTrustStack(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         if phase > IMPLEMENTED_PHASE:
-            # TODO: segmentation, posture and monitoring components (phases 3-5)
-            # are not written yet; such a stack deploys phases 1-2 only.
+            # TODO: the posture gate and monitoring components (phases 4-5) are
+            # not written yet; such a stack deploys phases 1-3 only.
             pulumi.log.warn(
                 f"phase {phase} asked for; this version deploys phases 1-{IMPLEMENTED_PHASE}",
                 self,
@@ -85,6 +86,17 @@ class ZeroTrustStack(pulumi.ComponentResource):
                     ),
                     opts=child,
                 )
+
+        if phase >= 3:
+            # Phase 3: default deny in every namespace of the wave, with the
+            # allows the inventory declares.
+            Segmentation(
+                f"{name}-segmentation",
+                SegmentationArgs(
+                    inventory=args.inventory, apps=args.apps, settings=settings
+                ),
+                opts=child,
+            )
 
         self.phase = phase
         self.wave = [app.id for app in args.apps]

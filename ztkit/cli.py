@@ -26,7 +26,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "sample"
 STACKS_DIR = PROJECT_ROOT / "stacks"
 EXIT_BAD_INPUT = 2
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "ztkit.collect_command",
+    "ztkit.plan_command",
+    "ztkit.diff_command",
+    "ztkit.tui_command",
+)
 """Modules that add commands: each has ``add_parser(commands)``, which sets the
 parser's ``run`` default to a function taking the parsed arguments and
 returning the exit code."""
@@ -250,8 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             arguments, "run", None
         )
         if run is None:
-            parser.print_help()
-            return 0
+            from ztkit.tui_command import run_default
+
+            return run_default()
         return run(arguments)
     except AssessmentError as exc:
         print(f"ztkit: error: {exc}", file=sys.stderr)
