@@ -8,6 +8,7 @@ that never leave the render unless asked for.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -184,6 +185,7 @@ def render_program(
     # not the user's terminal twice.
     logger = logging.Logger("ztkit.render")
     logger.addHandler(_WarningCollector(render))
+    _ensure_event_loop()
     # A fresh root stack per render, so the options recorded below are this render's.
     pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
     pulumi.runtime.set_mocks(
@@ -210,6 +212,28 @@ def render_program(
 
     pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
     return render
+
+
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _ensure_event_loop() -> None:
+    """Give the thread an event loop if it has none.
+
+    The SDK makes futures on the thread's loop before it runs one, and an
+    ``asyncio.run()`` elsewhere in the process leaves the thread without one.
+    Renders share one loop for the life of the process.
+    """
+    global _loop
+    try:
+        current = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        current = None
+    if current is not None and not current.is_closed():
+        return
+    if _loop is None or _loop.is_closed():
+        _loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(_loop)
 
 
 def _secret_leaves(raw: str) -> set[str]:
