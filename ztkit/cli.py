@@ -29,8 +29,9 @@ EXIT_BAD_INPUT = 2
 COMMAND_MODULES: tuple[str, ...] = (
     "ztkit.collect_command",
     "ztkit.plan_command",
-    "ztkit.diff_command",
     "ztkit.tui_command",
+    "ztkit.diff_command",
+    "ztkit.netpol_command",
 )
 """Modules that add commands: each has ``add_parser(commands)``, which sets the
 parser's ``run`` default to a function taking the parsed arguments and
