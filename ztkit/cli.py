@@ -10,17 +10,12 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assessment.answers import Answers, load_answers
-from assessment.assess import Assessment, run_assessment
-from assessment.atomic_file import write_atomic
 from assessment.errors import AssessmentError, InputError
-from assessment.evidence import CollectedEvidence, load_evidence_file
-from assessment.history import append, load_history, summary
-from assessment.inventory import load_inventory
-from assessment.maturity_model import load_model
-from assessment.report_text import render_markdown, render_text
-from assessment.stack_file import set_phase_and_wave, stack_path
+
+if TYPE_CHECKING:
+    from assessment.assess import Assessment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "sample"
@@ -154,6 +149,12 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
 
 
 def _assess(arguments: argparse.Namespace) -> Assessment:
+    from assessment.answers import Answers, load_answers
+    from assessment.assess import run_assessment
+    from assessment.evidence import CollectedEvidence, load_evidence_file
+    from assessment.inventory import load_inventory
+    from assessment.maturity_model import load_model
+
     model = load_model()
     inventory = load_inventory(arguments.inventory)
     folder = arguments.inventory.parent
@@ -179,6 +180,8 @@ def _history_path(arguments: argparse.Namespace) -> Path:
 
 
 def _write(output: Path | None, text: str) -> None:
+    from assessment.atomic_file import write_atomic
+
     if output is None:
         sys.stdout.write(text)
         return
@@ -190,6 +193,9 @@ def _write(output: Path | None, text: str) -> None:
 
 
 def _run_assess(arguments: argparse.Namespace) -> int:
+    from assessment.history import append, load_history, summary
+    from assessment.report_text import render_markdown, render_text
+
     assessment = _assess(arguments)
     result = assessment.as_json()
 
@@ -217,6 +223,8 @@ def _run_assess(arguments: argparse.Namespace) -> int:
 
 
 def _write_stack(stacks_dir: Path, stack: str, recommended: dict[str, object]) -> None:
+    from assessment.stack_file import set_phase_and_wave, stack_path
+
     if not stack or "/" in stack or stack.startswith("."):
         raise UsageError(f"--write-stack: {stack!r} is not a stack name")
     path = stack_path(stacks_dir, stack)
@@ -230,6 +238,7 @@ def _write_stack(stacks_dir: Path, stack: str, recommended: dict[str, object]) -
 
 
 def _run_report(arguments: argparse.Namespace) -> int:
+    from assessment.history import load_history
     from assessment.report_html import render_html
 
     assessment = _assess(arguments)
@@ -239,6 +248,8 @@ def _run_report(arguments: argparse.Namespace) -> int:
 
 
 def _run_validate(arguments: argparse.Namespace) -> int:
+    from assessment.inventory import load_inventory
+
     inventory = load_inventory(arguments.path)
     print(
         f"{arguments.path}: valid: {len(inventory.applications)} applications, "

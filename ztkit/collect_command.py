@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assessment.collectors.aws_options import CLASSIFICATION_TAG, DEFAULT_ADMIN_PORTS
 from assessment.collectors.errors import CollectorError
-from assessment.collectors.evidence_output import write_evidence
-from assessment.collectors.observations import plural
-from assessment.evidence import EvidenceFile
-from assessment.inventory import load_inventory
 from ztkit.cli import SAMPLE_DIR
+
+if TYPE_CHECKING:
+    from assessment.evidence import EvidenceFile
 
 
 def add_parser(commands: Any) -> None:
@@ -154,6 +153,7 @@ def _run_kubernetes(arguments: argparse.Namespace) -> int:
     from assessment.collectors.kubernetes import collect_kubernetes
     from assessment.collectors.kubernetes_cluster import read_cluster
     from assessment.collectors.kubernetes_manifests import read_manifests
+    from assessment.inventory import load_inventory
 
     if arguments.manifests and arguments.kubeconfig:
         raise CollectorError("--kubeconfig: only used with --context, not --manifests")
@@ -166,6 +166,9 @@ def _run_kubernetes(arguments: argparse.Namespace) -> int:
 
 
 def _finish(output: Path, evidence: EvidenceFile) -> int:
+    from assessment.collectors.evidence_output import write_evidence
+    from assessment.collectors.observations import plural
+
     write_evidence(output, evidence)
     failing = sum(item.status == "fail" for item in evidence.items)
     for warning in evidence.warnings:
