@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from assessment.errors import InputError
 from tui.confirm_dialog import ConfirmDialog
 from tui.paths import display_path
+from tui.resource_plan import ResourcePlan, render_resource_plan
 from tui.workbench_screen import WorkbenchScreen
 
 if TYPE_CHECKING:
@@ -42,7 +43,16 @@ class PlanScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("w", "write_stack", "Write to stack"),
         Binding("k", "focus_stack", "Stack name"),
+        Binding("r", "render_resources", "Render resources"),
     ]
+
+    class ResourcesRendered(Message):
+        """``ztkit plan`` finished: the counts, or why there are none."""
+
+        def __init__(self, phase: int, result: ResourcePlan | str) -> None:
+            super().__init__()
+            self.phase = phase
+            self.result = result
 
     class StackRead(Message):
         """The stack file was read: what it says now, and what it would say."""
@@ -99,6 +109,34 @@ class PlanScreen(WorkbenchScreen):
         self.query_one("#effort", Static).update(effort_text(assessment))
         self.query_one("#deploys", Static).update(deploys_text(next_phase.phase))
         self._update_hint()
+
+    def action_render_resources(self) -> None:
+        """Render the phase and wave with ``ztkit plan`` against the chosen stack."""
+        assessment = self.workbench.assessment
+        if assessment is None:
+            return
+        phase = assessment.next_phase.phase
+        self.query_one("#deploys", Static).update(
+            deploys_text(
+                phase, f"Rendering stack {self._stack_name()!r} with ztkit plan…"
+            )
+        )
+        self._render_resources(
+            self._stack_name(), phase, list(assessment.next_phase.wave)
+        )
+
+    @work(thread=True, exclusive=True, group="resources")
+    def _render_resources(self, stack: str, phase: int, wave: list[str]) -> None:
+        result = render_resource_plan(
+            self.workbench.paths.stacks_dir, stack, phase, wave
+        )
+        self.post_message(self.ResourcesRendered(phase, result))
+
+    def on_plan_screen_resources_rendered(self, message: ResourcesRendered) -> None:
+        """Show what the render holds."""
+        self.query_one("#deploys", Static).update(
+            deploys_text(message.phase, message.result)
+        )
 
     def _fill_wave(self, assessment: Assessment) -> None:
         table: DataTable[Any] = self.query_one("#wave", DataTable)
@@ -303,21 +341,41 @@ def effort_text(assessment: Assessment) -> Content:
     return Content("\n").join(lines)
 
 
-def deploys_text(phase_number: int) -> Content:
-    """What the phase deploys, as far as it can be said before ``ztkit plan`` exists."""
+def deploys_text(
+    phase_number: int, resources: ResourcePlan | str | None = None
+) -> Content:
+    """What the phase deploys: its description, then the rendered objects when
+    ``ztkit plan`` has run (or why it could not)."""
     from assessment.planning import PHASES
 
     phase = PHASES[phase_number]
     controls = ", ".join(phase.controls) or "none"
-    # TODO: list the resources the wave adds (per app: OIDC client, proxy,
-    # routes, NetworkPolicies...) from the offline plan once `ztkit plan`
-    # exists; until then only the phase's description can be shown.
-    return Content.assemble(
-        f"Phase {phase.number} deploys {phase.deploys}; each app in the wave gains "
-        f"the controls: {controls}.\n",
-        (
-            "The resource-level plan (every Kubernetes object the wave adds) appears "
-            "here once `ztkit plan` exists.",
-            "italic $text-warning",
-        ),
-    )
+    lines = [
+        Content(
+            f"Phase {phase.number} deploys {phase.deploys}; each app in the wave "
+            f"gains the controls: {controls}."
+        )
+    ]
+    if resources is None:
+        lines.append(
+            Content.styled(
+                "Press r to render every Kubernetes object it adds "
+                "(ztkit plan on the stack below).",
+                "italic $text-muted",
+            )
+        )
+    elif isinstance(resources, str):
+        lines.append(Content.styled(resources, "italic $text-warning"))
+    else:
+        kinds = ", ".join(
+            f"{count} {kind}" for kind, count in resources.by_kind.items()
+        )
+        lines.append(
+            Content(f"Stack {resources.stack}: {resources.total} objects: {kinds}.")
+        )
+        for app, count in resources.by_app.items():
+            lines.append(Content(f"  {app:<28} {count:>4} objects"))
+        lines += [
+            Content.styled(f"warning: {w}", "$text-warning") for w in resources.warnings
+        ]
+    return Content("\n").join(lines)

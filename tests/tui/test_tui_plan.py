@@ -36,7 +36,7 @@ def test_writing_the_stack_asks_first_and_keeps_the_rest(dev_stack: Path) -> Non
             screen = app.screen
             assert isinstance(screen, PlanScreen)
             deploys = str(screen.query_one("#deploys", Static).render())
-            assert "appears here once `ztkit plan` exists" in deploys
+            assert "Press r to render every Kubernetes object it adds" in deploys
 
             # The dialog shows old and new; saying no writes nothing.
             await press(pilot, "w")
