@@ -83,6 +83,8 @@ TIER_PORTS: dict[str, tuple[ContainerPort, ...]] = {
 }
 NAME = "kubernetes.io/metadata.name"
 T = TypeVar("T")
+Kind = tuple[str, Selector, tuple[Rule, ...] | None, tuple[Rule, ...] | None]
+"""A policy's name, pod selector, ingress rules and egress rules."""
 
 
 def _ip(number: int) -> ipaddress.IPv4Address:
@@ -139,22 +141,19 @@ def generate_cluster(pod_count: int, policy_count: int, seed: int = 7) -> Cluste
     app_namespaces = [f"ns{i:04d}" for i in range(max(4, pod_count // 50))]
     per_namespace, remainder = divmod(pod_count - len(pods), len(app_namespaces))
     teams: dict[str, str] = {}
-    for position, namespace in enumerate(app_namespaces):
+    for number, namespace in enumerate(app_namespaces):
         team = rng.choice(TEAMS)
         teams[namespace] = team
         env = rng.choice(("prod", "prod", "staging", "dev"))
         namespaces.append(Namespace.of(namespace, {"team": team, "env": env}))
+
+        # A few apps per namespace, splitting its pods unevenly.
         tiers = rng.sample(TIERS, rng.randint(3, 5))
-        shares = [rng.random() + 0.3 for _ in tiers]
-        left = per_namespace
-        for position, tier in enumerate(tiers):
-            count = (
-                left
-                if position == len(tiers) - 1
-                else max(1, round(per_namespace * shares[position] / sum(shares)))
-            )
-            count = min(count, left)
-            left -= count
+        budget = per_namespace + (1 if number < remainder else 0)
+        weights = [rng.random() + 0.3 for _ in tiers]
+        counts = [max(1, int(budget * weight / sum(weights))) for weight in weights]
+        counts[-1] = max(1, budget - sum(counts[:-1]))
+        for tier, count in zip(tiers, counts, strict=True):
             labels = {
                 "app": f"{namespace}-{tier}",
                 "tier": tier,
@@ -194,19 +193,15 @@ def _policies(
         ipaddress.ip_network("0.0.0.0/0"), (ipaddress.ip_network("10.0.0.0/8"),)
     )
 
-    def kinds(
-        namespace: str,
-    ) -> list[tuple[str, Selector, tuple[Rule, ...] | None, tuple[Rule, ...] | None]]:
+    def kinds(namespace: str) -> list[Kind]:
         egress_denied = rng.random() < 0.5
         other = rng.choice(app_namespaces)
-        return [
+        same_team = Selector.of(
+            {"team": teams[namespace]},
+            Requirement("env", "NotIn", frozenset({"dev"})),
+        )
+        made: list[Kind] = [
             ("default-deny", EVERYTHING, (), () if egress_denied else None),
-            (
-                "allow-dns",
-                EVERYTHING,
-                None,
-                (Rule((dns,), (PortRule("UDP", 53), PortRule("TCP", 53))),),
-            ),
             ("web-from-gateway", tier("web"), (Rule((gateway,), named("http")),), None),
             (
                 "api-from-web",
@@ -229,20 +224,7 @@ def _policies(
             (
                 "api-from-team",
                 tier("api"),
-                (
-                    Rule(
-                        (
-                            Peer(
-                                None,
-                                Selector.of(
-                                    {"team": teams[namespace]},
-                                    Requirement("env", "NotIn", frozenset({"dev"})),
-                                ),
-                            ),
-                        ),
-                        (PortRule("TCP", 8000, 8100),),
-                    ),
-                ),
+                (Rule((Peer(None, same_team),), (PortRule("TCP", 8000, 8100),)),),
                 None,
             ),
             (
@@ -251,15 +233,12 @@ def _policies(
                 None,
                 (
                     Rule(
-                        (Peer(tier("api"), Selector.of({NAME: other})),), named("http")
+                        (Peer(tier("api"), Selector.of({NAME: other})),),
+                        named("http"),
                     ),
+                    Rule((Peer(tier("db", "cache")),)),
+                    Rule((dns,), (PortRule("UDP", 53), PortRule("TCP", 53))),
                 ),
-            ),
-            (
-                "worker-to-internet",
-                tier("worker"),
-                None,
-                (Rule((Peer(ip_block=internet),), (PortRule("TCP", 443),)),),
             ),
             (
                 "web-from-prod",
@@ -273,6 +252,43 @@ def _policies(
                 None,
             ),
         ]
+        if egress_denied:
+            made += [
+                (
+                    "allow-dns",
+                    EVERYTHING,
+                    None,
+                    (Rule((dns,), (PortRule("UDP", 53), PortRule("TCP", 53))),),
+                ),
+                (
+                    "app-egress",
+                    tier("web", "api"),
+                    None,
+                    (
+                        Rule((Peer(tier("api", "db", "cache")),)),
+                        Rule(
+                            (Peer(tier("web"), Selector.of({"env": "prod"})),),
+                            (PortRule("TCP", 8080),),
+                        ),
+                    ),
+                ),
+            ]
+        else:
+            made += [
+                (
+                    "api-from-gateway",
+                    tier("api"),
+                    (Rule((gateway,), named("grpc")),),
+                    None,
+                ),
+                (
+                    "worker-to-internet",
+                    tier("worker"),
+                    None,
+                    (Rule((Peer(ip_block=internet),), (PortRule("TCP", 443),)),),
+                ),
+            ]
+        return made
 
     policies: list[NetworkPolicy] = []
     quota, extra = divmod(total, len(app_namespaces))
@@ -364,21 +380,20 @@ def main() -> None:
     order = rng.sample(range(len(endpoints)), len(endpoints))
     sampled = 0
     disagreements = 0
-    start = time.perf_counter()
-    while sampled < 3 or time.perf_counter() - start < arguments.sample_seconds:
+    spent = 0.0
+    while sampled < 3 or spent < arguments.sample_seconds:
         source = order[sampled]
+        start = time.perf_counter()
         row = [
             connection_allowed(cluster, endpoints[source], destination, PORT, PROTOCOL)
             for destination in endpoints
         ]
-        fast_row = reachability.destinations(source)
+        spent += time.perf_counter() - start
+        fast_row = set(reachability.destinations(source))
         disagreements += sum(
-            1
-            for index, allowed in enumerate(row)
-            if allowed != (index in set(fast_row))
+            1 for index, allowed in enumerate(row) if allowed != (index in fast_row)
         )
         sampled += 1
-    spent = time.perf_counter() - start
     extrapolated = spent / sampled * len(endpoints)
     ratio = extrapolated / small_seconds
     print(

@@ -5,17 +5,20 @@ settings, with ``ztkit:inventory`` pointing at a generated inventory,
 ``ztkit:phase`` 2 and ``ztkit:wave`` "all": every app gets its access proxy.
 
 The floor is the bare Pulumi SDK under the same mocks in the same process: as
-many resources as the render registered (components and random passwords
+many resources as the render registered (its components and random passwords
 included), each a ``pulumi_kubernetes.core.v1.ConfigMap`` with a name, a
 namespace and a one-key data dict, registered through
 ``pulumi.runtime.set_mocks`` with the render's own mocks and run by
-``pulumi.runtime.test``, exactly as the render is. It is what any program of
-that many resources pays; the rest of the render's time is ztkit's program and
-the SDK's handling of real (larger, typed) inputs.
+``pulumi.runtime.test``, as the render is. It is measured twice: with Python's
+default garbage-collector settings, and with the setting the render uses.
 
-Both are warmed up first (imports, the SDK's type caches), then measured
-alternately; each figure is the best of ``--repeat`` runs, wall-clock time and
-CPU time of the process. Target: the render under 1.5x the floor.
+To tell the SDK's cost of real inputs from ztkit's own, the render's resources
+are also replayed: the same classes with the same recorded inputs, declared
+one after the other with no inventory, no components' logic and no parents.
+
+Everything is warmed up first (imports, the SDK's caches of input types), then
+measured in turns; each figure is the best of ``--repeat`` runs, in wall-clock
+and in CPU seconds of the process. Target: the render under 1.5x the floor.
 
 Run: ``uv run python bench/plan.py [--apps N] [--repeat R]``.
 """
@@ -32,20 +35,40 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pulumi_random as random
 
 from bench.generate import generate_inventory
 from components.program import PROJECT
-from components.render import Render, _RecordingMocks, render_program
+from components.render import (
+    RANDOM_PASSWORD,
+    SECRET_SIGNATURE,
+    SECRET_SIGNATURE_KEY,
+    RecordedResource,
+    Render,
+    _ensure_event_loop,
+    _fewer_collections,
+    _RecordingMocks,
+    render_program,
+)
 from ztkit.plan_command import PROJECT_ROOT, STACKS_DIR, stack_config
 
 STACK = "dev"
 TARGET = 1.5
 WARM_UP_APPS = 20
+TYPED_KINDS: dict[str, Any] = {
+    "core/v1": k8s.core.v1,
+    "apps/v1": k8s.apps.v1,
+    "policy/v1": k8s.policy.v1,
+    "networking.k8s.io/v1": k8s.networking.v1,
+}
+"""The API groups the render uses that pulumi-kubernetes has classes for; any
+other kind is a CustomResource, as in the components."""
 
 
 @dataclass
@@ -61,27 +84,29 @@ class Timing:
         self.cpu = min(self.cpu, cpu)
 
 
-def render_config(inventory: Path) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The dev stack's ``ztkit:`` settings, for phase 2, every app of ``inventory``."""
+def render(inventory: Path) -> Render:
+    """The phase-2 render of every app of ``inventory``."""
     values, secret_keys = stack_config(STACKS_DIR, STACK)
     values["ztkit:inventory"] = str(inventory)
     values["ztkit:phase"] = "2"
     values["ztkit:wave"] = json.dumps("all")
-    return values, secret_keys
-
-
-def render(inventory: Path) -> Render:
-    """The phase-2 render of every app of ``inventory``."""
-    values, secret_keys = render_config(inventory)
     return render_program(values, PROJECT_ROOT, STACK, secret_keys)
+
+
+def _run_mocked(program: Callable[[], None]) -> Render:
+    """Run ``program`` the way ``render_program`` runs the real one."""
+    recorded = Render()
+    _ensure_event_loop()
+    pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_mocks(
+        _RecordingMocks(recorded), project=PROJECT, stack=STACK, preview=False
+    )
+    pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
+    return recorded
 
 
 def floor(resources: int) -> Render:
     """``resources`` ConfigMaps with trivial inputs, under the render's mocks."""
-    recorded = Render()
-    pulumi.runtime.set_mocks(
-        _RecordingMocks(recorded), project=PROJECT, stack=STACK, preview=False
-    )
 
     def program() -> None:
         for index in range(resources):
@@ -90,14 +115,65 @@ def floor(resources: int) -> Render:
                 name, metadata={"name": name, "namespace": "floor"}, data={"k": "v"}
             )
 
-    pulumi.runtime.test(program)()
-    return recorded
+    return _run_mocked(program)
+
+
+def replay_specs(resources: list[RecordedResource]) -> str:
+    """The render's resources as JSON: type, name and constructor arguments."""
+    specs = []
+    for resource in resources:
+        inputs = dict(resource.inputs)
+        if resource.is_kubernetes:
+            arguments = {_snake(key): value for key, value in inputs.items()}
+        elif resource.type == RANDOM_PASSWORD:
+            arguments = {
+                "length": int(inputs["length"]),
+                "special": bool(inputs["special"]),
+            }
+        else:
+            arguments = {}
+        specs.append([resource.type, resource.name, arguments])
+    return json.dumps(specs)
+
+
+def replay(specs: list[list[Any]]) -> Render:
+    """Declare the recorded resources again, flat, with nothing of ztkit's."""
+
+    def program() -> None:
+        for kind, name, arguments in specs:
+            arguments = {key: _secret(value) for key, value in arguments.items()}
+            if kind == RANDOM_PASSWORD:
+                random.RandomPassword(name, **arguments)
+            elif kind.startswith("kubernetes:"):
+                _, group, class_name = kind.split(":")
+                module = TYPED_KINDS.get(group)
+                if module is None:
+                    k8s.apiextensions.CustomResource(name, **arguments)
+                else:
+                    del arguments["api_version"], arguments["kind"]
+                    getattr(module, class_name)(name, **arguments)
+            else:
+                component = pulumi.ComponentResource(kind, name)
+                component.register_outputs({})
+
+    with _fewer_collections():
+        return _run_mocked(program)
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
+def _secret(value: Any) -> Any:
+    if isinstance(value, dict) and value.get(SECRET_SIGNATURE_KEY) == SECRET_SIGNATURE:
+        return pulumi.Output.secret(value["value"])
+    return value
 
 
 def timed(work: Callable[[], Render]) -> tuple[float, float, int]:
     """Wall and CPU seconds of one run, and how many resources it registered.
 
-    The previous run's objects are collected first, so that no run pays for
+    The previous run's objects are collected first, so no run pays for
     another's garbage.
     """
     gc.collect()
@@ -123,45 +199,89 @@ def main() -> None:
         small.write_text(generate_inventory(WARM_UP_APPS))
 
         # The first run in a process imports modules and fills the SDK's
-        # caches of input types: warm both paths before measuring either.
+        # caches of input types: warm every path before measuring any.
         warm = render(small)
         floor(len(warm.resources))
-        kinds = Counter(resource.type for resource in render(inventory).resources)
-        resources = sum(kinds.values())
-        del warm
+        replay(json.loads(replay_specs(warm.resources)))
+        full = render(inventory)
+        kinds = Counter(resource.type for resource in full.resources)
+        specs = replay_specs(full.resources)
+        resources = len(full.resources)
+        del warm, full
 
-        measured, baseline = Timing(), Timing()
+        def floor_tuned() -> Render:
+            with _fewer_collections():
+                return floor(resources)
+
+        def replay_recorded() -> Render:
+            # Decoded outside the timing, like the inputs a program builds.
+            return replay(decoded)
+
+        works: dict[str, Callable[[], Render]] = {
+            "render": lambda: render(inventory),
+            "floor": lambda: floor(resources),
+            "floor_tuned": floor_tuned,
+            "replay": replay_recorded,
+        }
+        timings = {name: Timing() for name in works}
         for run in range(1, arguments.repeat + 1):
-            wall, cpu, count = timed(lambda: render(inventory))
-            assert count == resources
-            measured.add(wall, cpu)
-            floor_wall, floor_cpu, floor_count = timed(lambda: floor(resources))
-            assert floor_count == resources
-            baseline.add(floor_wall, floor_cpu)
-            print(
-                f"run {run}: render {wall:.2f} s ({cpu:.2f} s CPU), "
-                f"floor {floor_wall:.2f} s ({floor_cpu:.2f} s CPU)",
-                flush=True,
-            )
+            line = []
+            for name, work in works.items():
+                decoded = json.loads(specs) if name == "replay" else []
+                wall, cpu, count = timed(work)
+                decoded = []
+                assert count == resources, (name, count, resources)
+                timings[name].add(wall, cpu)
+                line.append(f"{name} {wall:.2f} s ({cpu:.2f} s CPU)")
+            print(f"run {run}: " + ", ".join(line), flush=True)
 
-    ratio = measured.wall / baseline.wall
-    print(f"inventory: {arguments.apps} applications; phase 2, wave all")
-    print(f"resources: {resources} registered by the render, {resources} by the floor")
+    _report(arguments, resources, kinds, timings)
+
+
+def _report(
+    arguments: argparse.Namespace,
+    resources: int,
+    kinds: Counter[str],
+    timings: dict[str, Timing],
+) -> None:
+    print(f"\ninventory: {arguments.apps} applications; phase 2, wave all")
+    print(f"resources: {resources} registered by each run; the render's:")
     for kind, count in kinds.most_common():
         print(f"  {count:>6}  {kind}")
+    labels = {
+        "floor": "SDK floor (ConfigMaps), default GC",
+        "floor_tuned": "SDK floor (ConfigMaps), render's GC",
+        "replay": "replay of the render's resources",
+        "render": "render_program",
+    }
     print(
-        f"SDK floor (ConfigMaps):  {baseline.wall:7.2f} s  "
-        f"({baseline.cpu:.2f} s CPU, {1000 * baseline.wall / resources:.2f} ms/resource)"
+        f"\n{'best of ' + str(arguments.repeat):38} {'wall':>9} {'CPU':>9}  per resource"
+    )
+    for name, label in labels.items():
+        timing = timings[name]
+        print(
+            f"{label:38} {timing.wall:8.2f}s {timing.cpu:8.2f}s  "
+            f"{1000 * timing.wall / resources:.2f} ms"
+        )
+
+    def ratio(top: str, bottom: str) -> str:
+        wall = timings[top].wall / timings[bottom].wall
+        cpu = timings[top].cpu / timings[bottom].cpu
+        return f"{wall:5.2f}x wall, {cpu:5.2f}x CPU"
+
+    target = timings["render"].wall / timings["floor"].wall
+    print(
+        f"\nrender / floor:                 {ratio('render', 'floor')}  "
+        f"(target under {TARGET}x: {'met' if target < TARGET else 'missed'})"
+    )
+    print(f"render / floor, same GC:        {ratio('render', 'floor_tuned')}")
+    print(
+        f"replay / floor, same GC:        {ratio('replay', 'floor_tuned')}  "
+        "(the SDK's cost of the real inputs)"
     )
     print(
-        f"render_program:          {measured.wall:7.2f} s  "
-        f"({measured.cpu:.2f} s CPU, {1000 * measured.wall / resources:.2f} ms/resource)"
-    )
-    print(
-        f"ratio to the floor:      {ratio:7.2f}x wall, "
-        f"{measured.cpu / baseline.cpu:.2f}x CPU "
-        f"(target under {TARGET}x: {'met' if ratio < TARGET else 'missed'}); "
-        f"best of {arguments.repeat}"
+        f"render / replay:                {ratio('render', 'replay')}  "
+        "(ztkit's own share)"
     )
 
 

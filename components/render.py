@@ -9,11 +9,13 @@ that never leave the render unless asked for.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ REDACTED = "<redacted>"
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
 """How the SDK marks a secret value when it serialises resource inputs."""
+RENDER_GC_THRESHOLD = 100_000
+"""Allocations between two young-generation collections during a render."""
 REVIEWABLE_SECRET_KEYS = frozenset({"ztkit-realm.json"})
 """Secret entries that are configuration worth reviewing: shown with every
 secret value inside them redacted, instead of redacted whole."""
@@ -185,6 +189,9 @@ def render_program(
     # not the user's terminal twice.
     logger = logging.Logger("ztkit.render")
     logger.addHandler(_WarningCollector(render))
+    # Only warnings are kept: the SDK's debug messages, four per resource, are
+    # dropped before they become log records.
+    logger.setLevel(logging.WARNING)
     _ensure_event_loop()
     # A fresh root stack per render, so the options recorded below are this render's.
     pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
@@ -210,8 +217,28 @@ def render_program(
         pulumi.runtime.register_stack_transformation(record_options)
         build(project_root)
 
-    pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
+    with _fewer_collections():
+        pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
     return render
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often for the length of a render.
+
+    The SDK keeps every resource, output and future alive until the program
+    ends, and a render of a thousand apps makes millions of them. At the
+    default threshold (a collection every 700 allocations) the collector walks
+    them again and again: close to half the render's time. Collecting every
+    100,000 allocations halves the render and leaves its peak memory as it was,
+    as almost nothing a render allocates is garbage before the render ends.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(RENDER_GC_THRESHOLD, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 _loop: asyncio.AbstractEventLoop | None = None

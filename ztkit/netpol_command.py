@@ -9,26 +9,22 @@ evidence for ``ztkit assess``.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assessment.atomic_file import write_atomic
-from assessment.errors import InputError
-from assessment.inventory import load_inventory
-from assessment.reachability.diff import Connection, ReachabilityDiff, diff_clusters
-from assessment.reachability.exposure import (
-    ExposureReport,
-    analyse_exposure,
-    exposure_evidence,
-)
-from assessment.reachability.manifests import load_cluster
-from assessment.reachability.matrix import Reachability, evaluate_matrix
-from assessment.reachability.policy import PROTOCOLS
+if TYPE_CHECKING:
+    from assessment.reachability.diff import Connection, ReachabilityDiff
+    from assessment.reachability.exposure import ExposureReport
+    from assessment.reachability.matrix import Reachability
+
+# The assessment is imported when a subcommand runs, not when the parser is
+# built, so that other ztkit commands start without it.
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+"""The protocols NetworkPolicy knows (``assessment.reachability.policy``)."""
 
 GRID_LIMIT = 40
 """Up to this many endpoints the text matrix is a grid; above, a list."""
@@ -136,6 +132,9 @@ def _port(text: str) -> int:
 
 def run_matrix(arguments: argparse.Namespace) -> int:
     """Print the reachability matrix on one port."""
+    from assessment.reachability.manifests import load_cluster
+    from assessment.reachability.matrix import evaluate_matrix
+
     cluster = load_cluster(arguments.paths)
     _warn(cluster.warnings)
     reachability = evaluate_matrix(cluster, arguments.port, arguments.protocol)
@@ -195,6 +194,9 @@ def render_matrix(reachability: Reachability) -> str:
 
 def run_diff(arguments: argparse.Namespace) -> int:
     """Print the connections a change opens and closes."""
+    from assessment.reachability.diff import diff_clusters
+    from assessment.reachability.manifests import load_cluster
+
     old = load_cluster([arguments.old])
     new = load_cluster([arguments.new])
     _warn(old.warnings + new.warnings)
@@ -254,6 +256,14 @@ def _port_order(label: str) -> tuple[int, int, str]:
 
 def run_exposure(arguments: argparse.Namespace) -> int:
     """Print who may reach each crown jewel and each workload's blast radius."""
+    import datetime
+
+    from assessment.atomic_file import write_atomic
+    from assessment.errors import InputError
+    from assessment.inventory import load_inventory
+    from assessment.reachability.exposure import analyse_exposure, exposure_evidence
+    from assessment.reachability.manifests import load_cluster
+
     inventory = load_inventory(arguments.inventory)
     cluster = load_cluster(arguments.paths)
     report = analyse_exposure(cluster, inventory, arguments.port, arguments.protocol)

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assessment.reachability.matrix import MatrixEvaluator, Reachability, bit_indices
+from assessment.reachability.matrix import (
+    MatrixEvaluator,
+    Reachability,
+    bit_indices,
+    bits_of,
+)
 from assessment.reachability.objects import Cluster
 from assessment.reachability.ports import PortClass, port_classes
 
@@ -114,10 +119,10 @@ def diff_clusters(old: Cluster, new: Cluster) -> ReachabilityDiff:
 
 def _common_members(evaluator: MatrixEvaluator, positions: Sequence[int]) -> list[int]:
     """Per group, the set of its endpoints among the common ones."""
-    members = [0] * evaluator.group_count
+    found: list[list[int]] = [[] for _ in range(evaluator.group_count)]
     for common_position, position in enumerate(positions):
-        members[evaluator.group_of[position]] |= 1 << common_position
-    return members
+        found[evaluator.group_of[position]].append(common_position)
+    return [bits_of(members, len(positions)) for members in found]
 
 
 def _common_rows(reachability: Reachability, members: Sequence[int]) -> list[int]:

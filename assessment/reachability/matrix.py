@@ -39,14 +39,22 @@ from assessment.reachability.policy import IPBlock, NetworkPolicy, PortRule, Rul
 from assessment.reachability.selectors import Selector
 
 _DENSE = 64
-"""Above this many set bits, bit positions are read from the binary text."""
+"""Above this many set bits, bit positions are read a byte at a time."""
+_BYTE_BITS = tuple(
+    tuple(offset for offset in range(8) if byte >> offset & 1) for byte in range(256)
+)
 
 
 def bit_indices(bits: int) -> list[int]:
     """The positions of the set bits of ``bits``, lowest first."""
     if bits.bit_count() > _DENSE:
-        text = bin(bits)[:1:-1]
-        return [index for index, digit in enumerate(text) if digit == "1"]
+        indices: list[int] = []
+        data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+        for position, byte in enumerate(data):
+            if byte:
+                base = position << 3
+                indices.extend([base + offset for offset in _BYTE_BITS[byte]])
+        return indices
     indices = []
     while bits:
         lowest = bits & -bits
@@ -100,8 +108,8 @@ class _LabelIndex:
         return bits
 
 
-PeerKey = tuple[bool, tuple[int, ...], tuple[int, ...]]
-"""A rule's peers: every pod, or these namespaces plus these groups."""
+PeerKey = tuple[bool, int, int]
+"""A rule's peers: every pod, or a bitset of namespaces plus one of groups."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +147,9 @@ class Reachability:
     def allows(self, source: int, destination: int) -> bool:
         """Whether endpoint ``source`` may reach endpoint ``destination``."""
         if source == destination:
+            # TODO: a workload stands for all its replicas and the diagonal
+            # says "a pod reaches itself"; whether two replicas may talk (bit
+            # of the own group in the row) is not reported separately.
             return True
         return bool(self.rows[self.group_of[source]] >> self.group_of[destination] & 1)
 
@@ -201,8 +212,12 @@ class MatrixEvaluator:
             [cluster.namespace_labels(name) for name in self._namespace_names]
         )
 
-        # Pods that no policy can tell apart share a group.
+        # Pods that no policy can tell apart share a group: same namespace,
+        # same values of the label keys some pod selector reads, same named
+        # ports, same ipBlock matches. Other labels (pod-template-hash, a
+        # StatefulSet's pod name) and unnamed ports cannot change an answer.
         blocks = _ip_blocks(cluster.policies)
+        keys = _pod_selector_keys(cluster.policies)
         signatures: dict[object, int] = {}
         group_of: list[int] = []
         members: list[list[int]] = []
@@ -212,10 +227,13 @@ class MatrixEvaluator:
         group_blocks: list[int] = []
         for index, endpoint in enumerate(cluster.endpoints):
             matched = _matched_blocks(endpoint, blocks)
-            ports = frozenset(endpoint.ports)
+            ports = frozenset(port for port in endpoint.ports if port.name)
+            labels = {
+                key: value for key, value in endpoint.labels.items() if key in keys
+            }
             signature = (
                 endpoint.namespace,
-                frozenset(endpoint.labels.items()),
+                frozenset(labels.items()),
                 ports,
                 matched,
             )
@@ -223,7 +241,7 @@ class MatrixEvaluator:
             if group is None:
                 group = signatures[signature] = len(members)
                 members.append([])
-                group_labels.append(endpoint.labels)
+                group_labels.append(labels)
                 group_ports.append(ports)
                 group_namespace.append(namespace_index[endpoint.namespace])
                 group_blocks.append(matched)
@@ -302,9 +320,9 @@ class MatrixEvaluator:
             if every:
                 from_anyone |= destinations
                 continue
-            for namespace in namespaces:
+            for namespace in self._indices(namespaces):
                 namespace_part[namespace] |= destinations
-            for group in groups:
+            for group in self._indices(groups):
                 group_part[group] |= destinations
 
         # Egress, kept per source as well.
@@ -326,11 +344,17 @@ class MatrixEvaluator:
                 for group in self._indices(selected):
                     egress_row[group] |= allowed
 
+        # Groups often share a row; keeping one copy of each bounds memory
+        # by the distinct rows rather than by groups squared.
         group_namespace = self._group_namespace
+        distinct: dict[int, int] = {}
         rows = [
-            (from_anyone | namespace_part[group_namespace[g]] | group_part[g])
-            & egress_row[g]
-            for g in range(size)
+            distinct.setdefault(row, row)
+            for row in (
+                (from_anyone | namespace_part[group_namespace[g]] | group_part[g])
+                & egress_row[g]
+                for g in range(size)
+            )
         ]
         return Reachability(
             self.cluster.endpoints,
@@ -399,7 +423,7 @@ class MatrixEvaluator:
 
     def _compile_rule(self, rule: Rule, namespace: int) -> _CompiledRule:
         if rule.peers is None:
-            return _CompiledRule(rule.ports, (True, (), ()), self._everything)
+            return _CompiledRule(rule.ports, (True, 0, 0), self._everything)
         namespaces = 0
         groups = 0
         for peer in rule.peers:
@@ -417,15 +441,27 @@ class MatrixEvaluator:
                     peer_namespaces
                 )
         if namespaces == self._namespaces.everything:
-            return _CompiledRule(rule.ports, (True, (), ()), self._everything)
+            return _CompiledRule(rule.ports, (True, 0, 0), self._everything)
         covered = self._groups_in(namespaces)
         groups &= ~covered
-        key: PeerKey = (
-            False,
-            tuple(bit_indices(namespaces)),
-            tuple(bit_indices(groups)),
-        )
-        return _CompiledRule(rule.ports, key, covered | groups)
+        return _CompiledRule(rule.ports, (False, namespaces, groups), covered | groups)
+
+
+def _pod_selector_keys(policies: Sequence[NetworkPolicy]) -> set[str]:
+    """Every label key some pod selector of some policy reads."""
+    keys: set[str] = set()
+    for policy in policies:
+        selectors = [policy.pod_selector]
+        for rules in (policy.ingress, policy.egress):
+            for rule in rules or ():
+                selectors.extend(
+                    peer.pod_selector
+                    for peer in rule.peers or ()
+                    if peer.pod_selector is not None
+                )
+        for selector in selectors:
+            keys.update(requirement.key for requirement in selector.requirements)
+    return keys
 
 
 def _ip_blocks(policies: Sequence[NetworkPolicy]) -> list[IPBlock]:

@@ -115,3 +115,10 @@ def test_an_invalid_policy_is_one_line_and_exit_2(
     assert error.count("\n") == 1
     assert error.startswith(f"ztkit: error: {path}:8:")
     assert "spec.ingress[0].ports[0].endPort" in error
+
+
+def test_the_command_offers_the_protocols_the_analyzer_knows() -> None:
+    from assessment.reachability.policy import PROTOCOLS
+    from ztkit.netpol_command import PROTOCOLS as OFFERED
+
+    assert OFFERED == PROTOCOLS

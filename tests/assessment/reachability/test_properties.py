@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assessment.reachability.diff import diff_clusters
-from assessment.reachability.matrix import MatrixEvaluator
+from assessment.reachability.matrix import MatrixEvaluator, bit_indices, bits_of
 from assessment.reachability.objects import Cluster
 from assessment.reachability.policy import PROTOCOLS, reference_matrix
 from assessment.reachability.ports import port_classes
@@ -63,3 +64,11 @@ def test_the_diff_lists_exactly_the_pairs_whose_answer_changed(
 
     assert {(c.source, c.destination, c.ports.label) for c in diff.opened} == opened
     assert {(c.source, c.destination, c.ports.label) for c in diff.closed} == closed
+
+
+@given(st.integers(min_value=0, max_value=2**700))
+def test_bit_indices_sparse_and_dense(bits: int) -> None:
+    expected = [index for index in range(bits.bit_length()) if bits >> index & 1]
+
+    assert bit_indices(bits) == expected
+    assert bits_of(expected, bits.bit_length()) == bits
