@@ -96,26 +96,7 @@ class Document:
         """The 1-based line and column of ``field``, or of its nearest parent."""
         if self._tree is None:
             self._tree = _parse_with_positions(self.text)
-        node = self._tree
-        line, column = _start_of(node)
-        for depth, part in enumerate(field):
-            last = depth == len(field) - 1
-            if isinstance(node, CommentedMap) and part in node:
-                position = (
-                    node.lc.key(part) if (last and at_key) else node.lc.value(part)
-                )
-                node = node[part]
-            elif (
-                isinstance(node, CommentedSeq)
-                and isinstance(part, int)
-                and 0 <= part < len(node)
-            ):
-                position = node.lc.item(part)
-                node = node[part]
-            else:
-                break
-            line, column = position[0] + 1, position[1] + 1
-        return line, column
+        return locate_in(self._tree, field, at_key=at_key)
 
     def validate(self, model: type[ModelT], data: Any = None) -> ModelT:
         """Validate the document (or ``data`` taken from it) against ``model``.
@@ -139,6 +120,30 @@ class Document:
             describe_error(model, first),
             at_key=first["type"] == "extra_forbidden",
         )
+
+
+def locate_in(
+    node: Any, field: FieldPath, *, at_key: bool = False
+) -> tuple[int | None, int | None]:
+    """The 1-based line and column of ``field`` inside a round-trip parsed
+    ``node``, or of its nearest parent that exists."""
+    line, column = _start_of(node)
+    for depth, part in enumerate(field):
+        last = depth == len(field) - 1
+        if isinstance(node, CommentedMap) and part in node:
+            position = node.lc.key(part) if (last and at_key) else node.lc.value(part)
+            node = node[part]
+        elif (
+            isinstance(node, CommentedSeq)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
+            position = node.lc.item(part)
+            node = node[part]
+        else:
+            break
+        line, column = position[0] + 1, position[1] + 1
+    return line, column
 
 
 def read_text(path: Path, error_class: type[InputError]) -> str:
@@ -315,9 +320,9 @@ def _tagged_member(annotation: Any, tag: str | int) -> type[BaseModel] | None:
         return None
     for member in members:
         for field in member.model_fields.values():
-            if typing.get_origin(field.annotation) is typing.Literal and tag in typing.get_args(
+            if typing.get_origin(
                 field.annotation
-            ):
+            ) is typing.Literal and tag in typing.get_args(field.annotation):
                 return member
     return None
 

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from assessment.document import FieldPath, format_path
+from assessment.document import FieldPath, format_path, locate_in
 from assessment.reachability.errors import ManifestError, ReachabilityError
 
 
@@ -33,23 +32,7 @@ class ManifestFile:
             self._documents = _parse_with_positions(self.text)
         if not 0 <= document < len(self._documents):
             return None, None
-        node = self._documents[document]
-        line, column = _start_of(node)
-        for part in field:
-            if isinstance(node, CommentedMap) and part in node:
-                position = node.lc.value(part)
-                node = node[part]
-            elif (
-                isinstance(node, CommentedSeq)
-                and isinstance(part, int)
-                and 0 <= part < len(node)
-            ):
-                position = node.lc.item(part)
-                node = node[part]
-            else:
-                break
-            line, column = position[0] + 1, position[1] + 1
-        return line, column
+        return locate_in(self._documents[document], field)
 
 
 @dataclass(frozen=True)
@@ -98,9 +81,3 @@ def _parse_with_positions(text: str) -> list[Any]:
         return list(loader.load_all(text))
     except (YAMLError, ValueError, TypeError, RecursionError):
         return []
-
-
-def _start_of(node: Any) -> tuple[int | None, int | None]:
-    if isinstance(node, CommentedMap | CommentedSeq):
-        return node.lc.line + 1, node.lc.col + 1
-    return None, None
