@@ -269,12 +269,17 @@ def _report(
         cpu = timings[top].cpu / timings[bottom].cpu
         return f"{wall:5.2f}x wall, {cpu:5.2f}x CPU"
 
-    target = timings["render"].wall / timings["floor"].wall
+    # The verdict compares like with like: the floor under the same garbage-
+    # collector setting the render runs with.
+    target = timings["render"].wall / timings["floor_tuned"].wall
     print(
-        f"\nrender / floor:                 {ratio('render', 'floor')}  "
+        f"\nrender / floor, same GC:        {ratio('render', 'floor_tuned')}  "
         f"(target under {TARGET}x: {'met' if target < TARGET else 'missed'})"
     )
-    print(f"render / floor, same GC:        {ratio('render', 'floor_tuned')}")
+    print(
+        f"render / floor, default GC:     {ratio('render', 'floor')}  "
+        "(the render's GC setting helps it, not the floor)"
+    )
     print(
         f"replay / floor, same GC:        {ratio('replay', 'floor_tuned')}  "
         "(the SDK's cost of the real inputs)"
