@@ -18,7 +18,8 @@ one after the other with no inventory, no components' logic and no parents.
 
 Everything is warmed up first (imports, the SDK's caches of input types), then
 measured in turns; each figure is the best of ``--repeat`` runs, in wall-clock
-and in CPU seconds of the process. Target: the render under 1.5x the floor.
+and in CPU seconds of the process. Target: the render under 1.5x the floor, both
+under the same garbage-collector setting.
 
 Run: ``uv run python bench/plan.py [--apps N] [--repeat R]``.
 """
