@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,18 +49,43 @@ def add_parser(commands: Any) -> None:
         help="text for a terminal, json for tools, markdown for a pull-request "
         "comment (default: text)",
     )
+    diff.add_argument(
+        "--inventory",
+        type=Path,
+        metavar="PATH",
+        help="the inventory whose apps stand in as workloads when judging what the "
+        "NetworkPolicies open and close (default: the one NEW was rendered from)",
+    )
     diff.set_defaults(run=run_diff)
 
 
 def run_diff(arguments: argparse.Namespace) -> int:
     """Compare the two plans and print the differences."""
+    from ztkit.connection_diff import (
+        connection_changes,
+        connections_markdown,
+        connections_text,
+        plan_inventory,
+    )
+
     diff = diff_directories(arguments.old, arguments.new)
-    renderers: dict[str, Callable[[PlanDiff], str]] = {
-        "json": lambda d: json.dumps(d.as_json(), indent=2, default=str) + "\n",
-        "markdown": render_markdown,
-        "text": render_text,
-    }
-    sys.stdout.write(renderers[arguments.format](diff))
+    inventory = arguments.inventory or plan_inventory(arguments.new)
+    connections = connection_changes(arguments.old, arguments.new, inventory)
+
+    if arguments.format == "json":
+        result = diff.as_json()
+        result["connections"] = connections.as_json() if connections else None
+        sys.stdout.write(json.dumps(result, indent=2, default=str) + "\n")
+        return 0
+    if arguments.format == "markdown":
+        text = render_markdown(diff)
+        if connections is not None and (connections.opened or connections.closed):
+            text += "\n" + "\n".join(connections_markdown(connections)) + "\n"
+    else:
+        text = render_text(diff)
+        if connections is not None:
+            text += "\n" + "\n".join(connections_text(connections)) + "\n"
+    sys.stdout.write(text)
     return 0
 
 

@@ -166,8 +166,10 @@ def summarise(
     phase: int,
     wave: list[str],
     warnings: list[str],
+    inventory: str | None = None,
 ) -> dict[str, Any]:
-    """The plan's index: every object with its app and phase, and counts."""
+    """The plan's index: every object with its app and phase, counts, and the
+    inventory it was rendered from."""
     objects = []
     for manifest in manifests:
         metadata = manifest.get("metadata", {})
@@ -188,6 +190,7 @@ def summarise(
         "stack": stack,
         "phase": phase,
         "wave": wave,
+        "inventory": inventory,
         "objects": objects,
         "counts_by_kind": dict(sorted(Counter(o["kind"] for o in objects).items())),
         "counts_by_app": dict(
@@ -218,7 +221,10 @@ def run_plan(arguments: argparse.Namespace) -> int:
     manifests = render.manifests(show_secrets=arguments.show_secrets)
     phase = int(values.get("ztkit:phase", "0"))
     wave = json.loads(values.get("ztkit:wave", "[]"))
-    index = summarise(manifests, arguments.stack, phase, wave, render.warnings)
+    inventory = PROJECT_ROOT / values.get("ztkit:inventory", "sample/inventory.yaml")
+    index = summarise(
+        manifests, arguments.stack, phase, wave, render.warnings, str(inventory)
+    )
     out = arguments.out or Path("out") / f"plan-{arguments.stack}"
     try:
         write_plan(out, manifests, index)
