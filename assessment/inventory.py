@@ -189,7 +189,9 @@ class DataStore(_Strict):
             try:
                 ipaddress.ip_network(value, strict=False)
             except ValueError:
-                raise ValueError(f"{value!r} is not an IP network in CIDR notation") from None
+                raise ValueError(
+                    f"{value!r} is not an IP network in CIDR notation"
+                ) from None
         return value
 
     @property

@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import yaml  # noqa: E402
+import yaml
 
-from assessment.answers import load_answers  # noqa: E402
-from assessment.assess import run_assessment  # noqa: E402
-from assessment.inventory import load_inventory  # noqa: E402
-from assessment.maturity_model import load_model  # noqa: E402
-from bench.generate import generate_inventory  # noqa: E402
+from assessment.answers import load_answers
+from assessment.assess import run_assessment
+from assessment.inventory import load_inventory
+from assessment.maturity_model import load_model
+from bench.generate import generate_inventory
 
 SAMPLE_ANSWERS = Path(__file__).resolve().parent.parent / "sample" / "answers.yaml"
 
@@ -72,8 +72,10 @@ def main() -> None:
     print(f"inventory: {arguments.apps} applications, {size / 1e6:.1f} MB")
     print(f"plain YAML load (baseline): {baseline:.3f} s")
     print(f"assessment:                 {measured:.3f} s")
-    print(f"ratio to baseline:          {ratio:.2f}x (target under 3x: "
-          f"{'met' if ratio < 3 else 'missed'})")
+    print(
+        f"ratio to baseline:          {ratio:.2f}x (target under 3x: "
+        f"{'met' if ratio < 3 else 'missed'})"
+    )
     print(f"absolute (target under 2 s): {'met' if measured < 2 else 'missed'}")
 
 

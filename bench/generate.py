@@ -12,7 +12,14 @@ import random
 from pathlib import Path
 
 DEPARTMENTS = ("hr", "finance", "engineering", "shared-services")
-CLASSIFICATIONS = ("public", "internal", "internal", "internal", "confidential", "restricted")
+CLASSIFICATIONS = (
+    "public",
+    "internal",
+    "internal",
+    "internal",
+    "confidential",
+    "restricted",
+)
 STORES = (
     ("directory", "ldap", 636, "confidential"),
     ("object-storage", "s3", 443, "internal"),
@@ -35,10 +42,14 @@ def generate_inventory(apps: int, seed: int = 7) -> str:
         "  target_months: 12",
         "departments:",
     ]
-    lines += [f"  - {{id: {d}, name: {d.replace('-', ' ').title()}}}" for d in DEPARTMENTS]
+    lines += [
+        f"  - {{id: {d}, name: {d.replace('-', ' ').title()}}}" for d in DEPARTMENTS
+    ]
     lines.append("groups:")
-    lines += [f"  - {{id: {d}-staff, name: {d} staff, department: {d}, members: {users // 8}}}"
-              for d in DEPARTMENTS]
+    lines += [
+        f"  - {{id: {d}-staff, name: {d} staff, department: {d}, members: {users // 8}}}"
+        for d in DEPARTMENTS
+    ]
     lines.append(f"  - {{id: all-staff, name: All staff, members: {users}}}")
     lines.append("data_stores:")
     for name, kind, port, classification in STORES:
@@ -64,8 +75,14 @@ def generate_inventory(apps: int, seed: int = 7) -> str:
         dependencies = [f"{{target: {STORES[0][0]}}}"]
         dependencies += [f"{{target: {rng.choice(STORES[1:])[0]}}}"]
         if index > 0 and rng.random() < 0.5:
-            dependencies.append(f"{{target: app-{rng.randrange(index):05d}, port: 8080}}")
-        readers = "all-staff" if classification in ("public", "internal") else f"{department}-staff"
+            dependencies.append(
+                f"{{target: app-{rng.randrange(index):05d}, port: 8080}}"
+            )
+        readers = (
+            "all-staff"
+            if classification in ("public", "internal")
+            else f"{department}-staff"
+        )
         lines += [
             f"  - id: app-{index:05d}",
             f"    name: Application {index}",

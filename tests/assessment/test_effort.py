@@ -37,7 +37,9 @@ def test_budget_and_timeline_verdicts() -> None:
         update={"budget_usd": 1_000_000.0, "start": datetime.date(2027, 1, 4)}
     )
 
-    rollout = estimate(inventory.model_copy(update={"organisation": organisation}), [], 1)
+    rollout = estimate(
+        inventory.model_copy(update={"organisation": organisation}), [], 1
+    )
 
     assert rollout.cost_usd == round(rollout.hours * 120, 2)
     assert rollout.months == round(rollout.hours / 320, 2)
@@ -47,8 +49,17 @@ def test_budget_and_timeline_verdicts() -> None:
 
 
 def test_a_finished_app_owes_nothing() -> None:
-    done = {name: True for name in ("sso", "mfa", "access_proxy", "segmented",
-                                    "device_posture", "access_logging")}
+    done = {
+        name: True
+        for name in (
+            "sso",
+            "mfa",
+            "access_proxy",
+            "segmented",
+            "device_posture",
+            "access_logging",
+        )
+    }
     inventory = with_apps(small(), payroll={"controls": done})
 
     rollout = estimate(inventory, [], 5)

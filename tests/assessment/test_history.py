@@ -20,7 +20,9 @@ ENTRY = {
     "assessed_on": "2026-11-30",
     "saved_at": "2026-11-30T09:00:00+00:00",
     "overall": {"stage": "initial", "score": 2.1},
-    "pillars": [{"id": "identity", "name": "Identity", "stage": "initial", "score": 2.0}],
+    "pillars": [
+        {"id": "identity", "name": "Identity", "stage": "initial", "score": 2.0}
+    ],
     "cross_cutting": [],
     "next_phase": {"phase": 2, "name": "access", "wave": ["payroll"]},
 }
@@ -49,7 +51,10 @@ class SlowFile:
         return self.inner.__exit__(*exc)
 
 real_open, real_fdopen = io.open, os.fdopen
-io.open = lambda *a, **k: SlowFile(real_open(*a, **k)) if "w" in str(a[1:2]) + str(k.get("mode")) else real_open(*a, **k)
+def slow_open(*a, **k):
+    writing = "w" in str(a[1:2]) + str(k.get("mode"))
+    return SlowFile(real_open(*a, **k)) if writing else real_open(*a, **k)
+io.open = slow_open
 os.fdopen = lambda *a, **k: SlowFile(real_fdopen(*a, **k))
 entry = {entry!r}
 sys.stdout.write("ready\\n"); sys.stdout.flush()
@@ -86,7 +91,9 @@ def test_a_failed_write_leaves_the_old_history_and_no_temporary_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.json"]
 
 
-def test_killing_the_writer_mid_append_never_damages_the_history(tmp_path: Path) -> None:
+def test_killing_the_writer_mid_append_never_damages_the_history(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "history.json"
     big = dict(ENTRY, note="x" * 20_000)
     for _ in range(100):
@@ -95,7 +102,9 @@ def test_killing_the_writer_mid_append_never_damages_the_history(tmp_path: Path)
     for delay in (0.05, 0.11, 0.17, 0.23, 0.31):
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER.format(entry=big, path=str(path))],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
         time.sleep(delay)
