@@ -140,6 +140,24 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+class _RecordingMonitor(pulumi.runtime.mocks.MockMonitor):
+    """Records each registration's ``protect`` option and parent, which the
+    mocks themselves are not told."""
+
+    def __init__(self, mocks: _RecordingMocks, render: Render) -> None:
+        super().__init__(mocks)
+        self.render = render
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.protect:
+            self.render.protected.add(request.name)
+        if request.parent and request.type != "pulumi:pulumi:Stack":
+            parent = request.parent.rpartition("::")[2]
+            if not request.parent.split("::")[2].endswith("pulumi:pulumi:Stack"):
+                self.render.parents[request.name] = parent
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
 class _WarningCollector(logging.Handler):
     def __init__(self, render: Render) -> None:
         super().__init__(logging.WARNING)
@@ -195,8 +213,10 @@ def render_program(
     _ensure_event_loop()
     # A fresh root stack per render, so the options recorded below are this render's.
     pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
+    mocks = _RecordingMocks(render)
     pulumi.runtime.set_mocks(
-        _RecordingMocks(render),
+        mocks,
+        monitor=_RecordingMonitor(mocks, render),
         project=PROJECT,
         stack=stack,
         preview=False,
@@ -204,21 +224,10 @@ def render_program(
     )
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
 
-    def record_options(
-        args: pulumi.ResourceTransformationArgs,
-    ) -> pulumi.ResourceTransformationResult | None:
-        if args.opts.protect:
-            render.protected.add(args.name)
-        if args.opts.parent is not None:
-            render.parents[args.name] = args.opts.parent._name
-        return None
-
     def program() -> None:
-        pulumi.runtime.register_stack_transformation(record_options)
         build(project_root)
 
-    with _fewer_collections():
-        pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
+    pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
     return render
 
 
