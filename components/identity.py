@@ -307,7 +307,13 @@ class IdentityProvider(pulumi.ComponentResource):
         # Where the gateway and the access proxies reach it.
         k8s.core.v1.Service(
             f"{name}-service",
-            metadata={"name": COMPONENT, "namespace": namespace, "labels": meta_labels},
+            metadata={
+                "name": COMPONENT,
+                "namespace": namespace,
+                "labels": meta_labels,
+                # Sign-in pages are reached before any session exists.
+                "annotations": {"ztkit.io/sign-in": "true"},
+            },
             spec=native(
                 {
                     "selector": selector(COMPONENT, keycloak.realm),

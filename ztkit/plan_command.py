@@ -20,6 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACKS_DIR = PROJECT_ROOT / "stacks"
 SECRET_PLACEHOLDER = "<secret from stack config>"
 INDEX_FILE = "plan.json"
+"""Read by the analyzer and collectors as ``PLAN_INDEX``, and skipped there."""
 
 
 class PlanError(AssessmentError):

@@ -54,11 +54,6 @@ def run(arguments: argparse.Namespace) -> int:
 
 def run_default() -> int:
     """Open the workbench on the bundled sample organisation."""
-    # TODO: ztkit.cli imports the whole assessment package (pydantic, YAML)
-    # before this runs, about 0.8 s on the build machine, which pushes the
-    # first paint from process start past the 1.5 s target (bench/tui.py);
-    # cli.py should import those inside its run functions, as this module
-    # does with Textual.
     from tui.app import build_app
 
     app = build_app(SAMPLE_INVENTORY, stacks_dir=STACKS_DIR)

@@ -204,6 +204,10 @@ def _proxied_namespaces(snapshot: Snapshot) -> set[str]:
     return proxied
 
 
+SIGN_IN_ANNOTATION = "ztkit.io/sign-in"
+"""Marks the identity provider's Service, which serves sign-in without a proxy."""
+
+
 def _services_behind_proxy(
     snapshot: Snapshot, findings: Findings, _: Inventory | None
 ) -> None:
@@ -216,6 +220,10 @@ def _services_behind_proxy(
     apps = [w for w in snapshot.workloads() if not _runs_oauth2_proxy(w)]
     judged = 0
     for service in snapshot.of_kind("Service"):
+        if service.get(("metadata", "annotations", SIGN_IN_ANNOTATION), str) == "true":
+            # The identity provider's own sign-in pages must be reachable
+            # without a session; that is what they are for.
+            continue
         selector = service.labels(("spec", "selector"))
         selected = [
             app

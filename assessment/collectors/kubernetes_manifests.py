@@ -16,6 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from assessment.collectors.errors import ManifestError
 from assessment.collectors.kubernetes_objects import KubeObject, Snapshot
+from assessment.reachability.manifests import PLAN_INDEX
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -59,7 +60,9 @@ def _files(paths: Sequence[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             yield from sorted(
-                p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()
+                p
+                for p in path.rglob("*")
+                if p.suffix in SUFFIXES and p.name != PLAN_INDEX and p.is_file()
             )
         elif path.is_file():
             yield path

@@ -21,6 +21,7 @@ from typing import Any
 ENV_PREFIX = "OAUTH2_PROXY_"
 ENV_ALIASES = {
     "email-domains": "email-domain",
+    "allowed-groups": "allowed-group",
     "whitelist-domains": "whitelist-domain",
     "skip-auth-routes": "skip-auth-route",
     "trusted-ips": "trusted-ip",
@@ -30,6 +31,7 @@ ENV_ALIASES = {
 LIST_FLAGS = frozenset(
     {
         "email-domain",
+        "allowed-group",
         "whitelist-domain",
         "skip-auth-regex",
         "skip-auth-route",
@@ -228,8 +230,13 @@ def _wildcard_redirects(settings: ProxySettings) -> str | None:
 
 
 def _any_email_domain(settings: ProxySettings) -> str | None:
-    if "*" in settings.values("email-domain"):
-        return "--email-domain=* admits every account the identity provider knows"
+    # With allowed groups, group membership is the gate and any address may
+    # belong to a group; without them, every account gets in.
+    if "*" in settings.values("email-domain") and not settings.values("allowed-group"):
+        return (
+            "--email-domain=* without --allowed-group admits every account the "
+            "identity provider knows"
+        )
     return None
 
 

@@ -41,6 +41,8 @@ from assessment.yaml_loader import InputLoader
 logger = logging.getLogger(__name__)
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+PLAN_INDEX = "plan.json"
+"""The index ``ztkit plan`` writes beside the manifests; not a manifest itself."""
 WORKLOAD_TEMPLATES: dict[str, tuple[str, ...]] = {
     "Deployment": ("spec", "template"),
     "StatefulSet": ("spec", "template"),
@@ -98,6 +100,7 @@ def manifest_files(path: Path) -> list[Path]:
             file
             for file in path.rglob("*")
             if file.suffix in MANIFEST_SUFFIXES
+            and file.name != PLAN_INDEX
             and file.is_file()
             and not any(part.startswith(".") for part in file.relative_to(path).parts)
         )

@@ -33,6 +33,31 @@ def test_a_careful_configuration_has_no_problems() -> None:
     assert problems(SAFE) == []
 
 
+def test_any_email_domain_is_fine_when_groups_are_the_gate() -> None:
+    assert problems(["--email-domain=*", "--allowed-group=payroll-admins"]) == []
+    assert (
+        problems(["--email-domain=*"], {"OAUTH2_PROXY_ALLOWED_GROUPS": "hr,finance"})
+        == []
+    )
+
+
+def test_ztkit_own_proxy_flags_pass_the_collector() -> None:
+    from assessment.inventory import load_inventory
+    from components.access_proxy import proxy_arguments
+    from components.settings import GatewaySettings
+    from tests.conftest import SAMPLE
+
+    app = load_inventory(SAMPLE / "inventory.yaml").apps_by_id["payroll"]
+    arguments = proxy_arguments(
+        app,
+        "https://sso.example.org/realms/x",
+        "payroll",
+        GatewaySettings(proxy_cidrs=["10.244.0.0/16"]),
+    )
+
+    assert problems(arguments) == []
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
@@ -68,7 +93,7 @@ def test_a_careful_configuration_has_no_problems() -> None:
         (["--whitelist-domain=*"], "--whitelist-domain=* allows redirects"),
         (["--whitelist-domain=.example.org"], "--whitelist-domain=.example.org"),
         (["--whitelist-domain=*.example.org"], "--whitelist-domain=*.example.org"),
-        (["--email-domain=*"], "--email-domain=* admits every account"),
+        (["--email-domain=*"], "--email-domain=* without --allowed-group admits every"),
         (["--email-domain", "example.org,*"], "--email-domain=*"),
     ],
 )
