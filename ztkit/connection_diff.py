@@ -14,10 +14,7 @@ from typing import Any
 
 from assessment.inventory import Inventory, load_inventory
 from assessment.reachability.diff import Connection, diff_clusters
-from assessment.reachability.inventory_endpoints import (
-    declaration_hint,
-    inventory_endpoints,
-)
+from assessment.reachability.inventory_endpoints import declaration_hint, with_stand_ins
 from assessment.reachability.manifests import load_cluster
 from assessment.reachability.objects import Cluster
 
@@ -71,8 +68,8 @@ def connection_changes(
     if inventory_path is not None:
         inventory = load_inventory(inventory_path)
         before, after = (
-            _with_stand_ins(before, inventory),
-            _with_stand_ins(after, inventory),
+            with_stand_ins(before, inventory),
+            with_stand_ins(after, inventory),
         )
 
     diff = diff_clusters(before, after)
@@ -92,17 +89,6 @@ def _cluster(directory: Path) -> Cluster:
     if not files:
         return Cluster.build([])
     return load_cluster(files)
-
-
-def _with_stand_ins(cluster: Cluster, inventory: Inventory) -> Cluster:
-    present = {endpoint.key for endpoint in cluster.endpoints}
-    stand_ins = [e for e in inventory_endpoints(inventory) if e.key not in present]
-    declared = [
-        namespace for namespace in cluster.namespaces.values() if namespace.declared
-    ]
-    return Cluster.build(
-        [*cluster.endpoints, *stand_ins], cluster.policies, declared, cluster.warnings
-    )
 
 
 PORTS_SHOWN = 4

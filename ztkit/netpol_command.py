@@ -80,6 +80,12 @@ def add_parser(commands: Any) -> None:
     _add_port(exposure, required=False)
     _add_format(exposure)
     exposure.add_argument(
+        "--stand-ins",
+        action="store_true",
+        help="add a workload for every inventory app and in-cluster data store the "
+        "manifests do not run (for 'ztkit plan' output, which holds none)",
+    )
+    exposure.add_argument(
         "--evidence-output",
         type=Path,
         metavar="FILE",
@@ -262,10 +268,13 @@ def run_exposure(arguments: argparse.Namespace) -> int:
     from assessment.errors import InputError
     from assessment.inventory import load_inventory
     from assessment.reachability.exposure import analyse_exposure, exposure_evidence
+    from assessment.reachability.inventory_endpoints import with_stand_ins
     from assessment.reachability.manifests import load_cluster
 
     inventory = load_inventory(arguments.inventory)
     cluster = load_cluster(arguments.paths)
+    if arguments.stand_ins:
+        cluster = with_stand_ins(cluster, inventory)
     report = analyse_exposure(cluster, inventory, arguments.port, arguments.protocol)
     if arguments.format == "json":
         sys.stdout.write(json.dumps(report.as_json(), indent=2) + "\n")

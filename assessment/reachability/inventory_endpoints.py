@@ -10,7 +10,7 @@ can be judged for what they open and close between them.
 from __future__ import annotations
 
 from assessment.inventory import Application, DataStore, Inventory
-from assessment.reachability.objects import ContainerPort, Endpoint
+from assessment.reachability.objects import Cluster, ContainerPort, Endpoint
 
 STAND_IN_KIND = "InventoryEntry"
 
@@ -33,6 +33,18 @@ def inventory_endpoints(inventory: Inventory) -> list[Endpoint]:
             )
         )
     return endpoints
+
+
+def with_stand_ins(cluster: Cluster, inventory: Inventory) -> Cluster:
+    """``cluster`` plus a stand-in for every inventory entry it does not run."""
+    present = {endpoint.key for endpoint in cluster.endpoints}
+    stand_ins = [e for e in inventory_endpoints(inventory) if e.key not in present]
+    declared = [
+        namespace for namespace in cluster.namespaces.values() if namespace.declared
+    ]
+    return Cluster.build(
+        [*cluster.endpoints, *stand_ins], cluster.policies, declared, cluster.warnings
+    )
 
 
 def declaration_hint(inventory: Inventory, source: str, destination: str) -> str | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import SAMPLE
 from ztkit.cli import main
 
 OPENING = [
@@ -130,3 +131,27 @@ def test_segmenting_closes_undeclared_paths_and_names_the_entry_to_declare(
         "declare it in applications[" in line and "{target: hris, port: 8443}" in line
     )
     assert "OPENS" not in output
+
+
+def test_exposure_of_a_plan_with_stand_ins_shows_the_unsegmented_crown_jewel(
+    segmented: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+
+    main(
+        [
+            "netpol",
+            "exposure",
+            str(segmented),
+            "--inventory",
+            str(SAMPLE / "inventory.yaml"),
+            "--stand-ins",
+            "--format",
+            "json",
+        ]
+    )
+
+    report = json.loads(capsys.readouterr().out)
+    jewels = {jewel["app"]: jewel for jewel in report["crown_jewels"]}
+    assert jewels["payroll"]["undeclared_sources"]
+    assert jewels["hris"]["undeclared_sources"] == []
