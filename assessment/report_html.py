@@ -79,7 +79,19 @@ def render_html(assessment: dict[str, Any], history: list[dict[str, Any]]) -> st
         phase_names=_phase_names(assessment),
         trend_chart=_trend_chart(assessment, history),
         rollout=_rollout(assessment["rollout"]),
+        evidence=_evidence(assessment),
     )
+
+
+def _evidence(assessment: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every evidence item, in the model's order of functions."""
+    rows = [*assessment["pillars"], *assessment["cross_cutting"]]
+    return [
+        item
+        for row in rows
+        for function in row["functions"]
+        for item in function["evidence"]
+    ]
 
 
 def stage_label(stage_id: str | None) -> str:

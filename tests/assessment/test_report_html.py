@@ -233,3 +233,45 @@ def _escaped(text: str) -> str:
         .replace('"', "&#34;")
         .replace("'", "&#39;")
     )
+
+
+def test_every_evidence_item_is_listed_with_its_source() -> None:
+    import datetime
+
+    from assessment.answers import Answers
+    from assessment.assess import run_assessment
+    from assessment.evidence import CollectedEvidence, EvidenceItem
+    from assessment.inventory import load_inventory
+    from assessment.maturity_model import Stage, load_model
+    from tests.conftest import DATA
+
+    collected = CollectedEvidence(
+        path=DATA / "aws.json",
+        collector="aws",
+        collected_at=datetime.datetime(2026, 12, 1),
+        scope="account 1",
+        warnings=[],
+        items=[
+            EvidenceItem(
+                "identity/authentication",
+                "fail",
+                Stage.TRADITIONAL,
+                "iam user <bob>",
+                "console user <bob> has no MFA",
+                "aws (aws.json)",
+            )
+        ],
+    )
+    result = run_assessment(
+        load_inventory(DATA / "small-inventory.yaml"),
+        load_model(),
+        Answers(),
+        [collected],
+    ).as_json()
+
+    html = render_html(result, [])
+
+    assert 'id="evidence"' in html
+    assert "console user &lt;bob&gt; has no MFA" in html
+    assert "aws (aws.json)" in html
+    assert html.count('<td class="id">identity/authentication</td>') == 2
