@@ -10,6 +10,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from assessment.inventory import Application
+from components.declare import declare
 from components.gateway_routes import (
     PROXY_PORT,
     external_auth_policy,
@@ -19,6 +20,7 @@ from components.gateway_routes import (
 from components.realm import callback_url
 from components.settings import OAUTH2_PROXY_IMAGE, GatewaySettings
 from components.workload import (
+    disruption_budget_spec,
     http_probe,
     labels,
     native,
@@ -26,6 +28,7 @@ from components.workload import (
     restricted_container_security,
     restricted_pod_security,
     selector,
+    service_spec,
 )
 
 COMPONENT = "oauth2-proxy"
@@ -199,14 +202,7 @@ class AccessProxy(pulumi.ComponentResource):
         k8s.core.v1.Service(
             f"{name}-service",
             metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
-            spec=native(
-                {
-                    "selector": selector(COMPONENT, app.id),
-                    "ports": [
-                        {"name": "http", "port": PROXY_PORT, "targetPort": "http"}
-                    ],
-                }
-            ),
+            spec=native(service_spec(COMPONENT, app.id, PROXY_PORT)),
             opts=child,
         )
 
@@ -214,12 +210,7 @@ class AccessProxy(pulumi.ComponentResource):
         k8s.policy.v1.PodDisruptionBudget(
             f"{name}-disruption-budget",
             metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
-            spec=native(
-                {
-                    "minAvailable": 1,
-                    "selector": {"matchLabels": selector(COMPONENT, app.id)},
-                }
-            ),
+            spec=native(disruption_budget_spec(COMPONENT, app.id)),
             opts=child,
         )
 
@@ -247,12 +238,7 @@ class AccessProxy(pulumi.ComponentResource):
                 gateway,
                 meta_labels,
             )
-            k8s.networking.v1.Ingress(
-                f"{name}-sign-in-ingress",
-                metadata=sign_in["metadata"],
-                spec=sign_in["spec"],
-                opts=child,
-            )
+            declare(f"{name}-sign-in-ingress", sign_in, child)
 
             # The app, behind nginx's auth_request to the proxy.
             guarded = ingress(
@@ -266,12 +252,7 @@ class AccessProxy(pulumi.ComponentResource):
                 meta_labels,
                 auth_service=proxy,
             )
-            k8s.networking.v1.Ingress(
-                f"{name}-app-ingress",
-                metadata=guarded["metadata"],
-                spec=guarded["spec"],
-                opts=child,
-            )
+            declare(f"{name}-app-ingress", guarded, child)
             return
 
         # Sign-in, callback and sign-out pages of the proxy, open to all.
@@ -285,27 +266,16 @@ class AccessProxy(pulumi.ComponentResource):
             gateway,
             meta_labels,
         )
-        _custom(f"{name}-sign-in-route", sign_in, child)
+        declare(f"{name}-sign-in-route", sign_in, child)
 
         # The app itself; reachable only through the policy below.
         guarded = http_route(
             app.id, app.namespace, app.host, "/", app.id, app.port, gateway, meta_labels
         )
-        _custom(f"{name}-app-route", guarded, child)
+        declare(f"{name}-app-route", guarded, child)
 
         # External auth on the app's route: no approval from the proxy, no request.
         policy = external_auth_policy(
             f"{app.id}-external-auth", app.namespace, app.id, proxy, meta_labels
         )
-        _custom(f"{name}-external-auth", policy, child)
-
-
-def _custom(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
-    k8s.apiextensions.CustomResource(
-        name,
-        api_version=manifest["apiVersion"],
-        kind=manifest["kind"],
-        metadata=manifest["metadata"],
-        spec=manifest["spec"],
-        opts=opts,
-    )
+        declare(f"{name}-external-auth", policy, child)

@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from assessment.inventory import Application, Inventory
+from components.declare import declare
 from components.gateway_routes import http_route, ingress
 from components.realm import build_realm
 from components.settings import (
@@ -21,6 +22,7 @@ from components.settings import (
     StackSettings,
 )
 from components.workload import (
+    disruption_budget_spec,
     http_probe,
     labels,
     native,
@@ -28,6 +30,7 @@ from components.workload import (
     restricted_container_security,
     restricted_pod_security,
     selector,
+    service_spec,
 )
 
 COMPONENT = "keycloak"
@@ -314,14 +317,7 @@ class IdentityProvider(pulumi.ComponentResource):
                 # Sign-in pages are reached before any session exists.
                 "annotations": {"ztkit.io/sign-in": "true"},
             },
-            spec=native(
-                {
-                    "selector": selector(COMPONENT, keycloak.realm),
-                    "ports": [
-                        {"name": "http", "port": HTTP_PORT, "targetPort": "http"}
-                    ],
-                }
-            ),
+            spec=native(service_spec(COMPONENT, keycloak.realm, HTTP_PORT)),
             opts=child,
         )
 
@@ -334,14 +330,7 @@ class IdentityProvider(pulumi.ComponentResource):
                     "namespace": namespace,
                     "labels": meta_labels,
                 },
-                spec=native(
-                    {
-                        "minAvailable": 1,
-                        "selector": {
-                            "matchLabels": selector(COMPONENT, keycloak.realm)
-                        },
-                    }
-                ),
+                spec=native(disruption_budget_spec(COMPONENT, keycloak.realm)),
                 opts=child,
             )
 
@@ -369,12 +358,7 @@ class IdentityProvider(pulumi.ComponentResource):
                 settings.gateway,
                 meta_labels,
             )
-            k8s.networking.v1.Ingress(
-                f"{name}-ingress",
-                metadata=route["metadata"],
-                spec=route["spec"],
-                opts=child,
-            )
+            declare(f"{name}-ingress", route, child)
             return
 
         # Sign-in pages through the gateway.
@@ -388,11 +372,4 @@ class IdentityProvider(pulumi.ComponentResource):
             settings.gateway,
             meta_labels,
         )
-        k8s.apiextensions.CustomResource(
-            f"{name}-route",
-            api_version=route["apiVersion"],
-            kind=route["kind"],
-            metadata=route["metadata"],
-            spec=route["spec"],
-            opts=child,
-        )
+        declare(f"{name}-route", route, child)

@@ -71,6 +71,22 @@ def resources(
     }
 
 
+def service_spec(component: str, instance: str, port: int) -> dict[str, Any]:
+    """A Service in front of a workload's pods, on their port named ``http``."""
+    return {
+        "selector": selector(component, instance),
+        "ports": [{"name": "http", "port": port, "targetPort": "http"}],
+    }
+
+
+def disruption_budget_spec(component: str, instance: str) -> dict[str, Any]:
+    """Keeps at least one of a workload's pods running through voluntary evictions."""
+    return {
+        "minAvailable": 1,
+        "selector": {"matchLabels": selector(component, instance)},
+    }
+
+
 def native(fields: dict[str, Any]) -> Any:
     """Kubernetes field names (camelCase) for a pulumi-kubernetes argument.
 
