@@ -12,11 +12,13 @@ import asyncio
 import gc
 import json
 import logging
+import re
 import secrets
 import string
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +98,21 @@ class Render:
             }
         return REDACTED
 
+    @cached_property
+    def _secret_pattern(self) -> re.Pattern[str] | None:
+        # One pass over each string instead of one per secret; longest first so
+        # a secret that contains another is replaced whole. Read once the
+        # render is complete.
+        secrets = sorted((s for s in self.secret_values if s), key=len, reverse=True)
+        if not secrets:
+            return None
+        return re.compile("|".join(re.escape(secret) for secret in secrets))
+
     def _scrub(self, value: Any) -> Any:
         """Replace every known secret value inside ``value``, however it got there."""
         if isinstance(value, str):
-            for secret in self.secret_values:
-                if secret and secret in value:
-                    value = value.replace(secret, REDACTED)
-            return value
+            pattern = self._secret_pattern
+            return pattern.sub(REDACTED, value) if pattern else value
         if isinstance(value, list):
             return [self._scrub(item) for item in value]
         if isinstance(value, dict):
@@ -111,10 +121,23 @@ class Render:
 
 
 def _ordered(manifest: dict[str, Any]) -> dict[str, Any]:
+    # The mock monitor hands fields back in no fixed order; sorting them makes
+    # two renders of the same program byte-identical, with the identifying
+    # fields first as in any manifest.
     first = ("apiVersion", "kind", "metadata")
-    ordered = {key: manifest[key] for key in first if key in manifest}
-    ordered.update({key: value for key, value in manifest.items() if key not in first})
+    ordered = {key: _sorted(manifest[key]) for key in first if key in manifest}
+    ordered.update(
+        {key: _sorted(manifest[key]) for key in sorted(manifest) if key not in first}
+    )
     return ordered
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
 
 
 class _RecordingMocks(pulumi.runtime.Mocks):

@@ -187,6 +187,8 @@ def summarise(
                 "file": str(object_path(manifest)),
             }
         )
+    # Registration order varies from run to run; the file path does not.
+    objects.sort(key=lambda entry: entry["file"])
     return {
         "stack": stack,
         "phase": phase,
