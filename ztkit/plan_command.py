@@ -112,14 +112,23 @@ def stack_config(
     return values, tuple(secret_keys)
 
 
-def _placeholder_secrets(values: dict[str, str], wave: list[str] | None) -> None:
-    """Give secret maps one placeholder per app, as an encrypted map would hold."""
+def _placeholder_secrets(values: dict[str, str]) -> None:
+    """Give secret maps one placeholder per app of the wave, as an encrypted map
+    would hold."""
     key = "ztkit:oidcClientSecrets"
-    if values.get(key) == SECRET_PLACEHOLDER:
-        apps = wave or json.loads(values.get("ztkit:wave", "[]") or "[]")
-        if apps == "all" or not isinstance(apps, list):
-            apps = []
-        values[key] = json.dumps({app: f"{SECRET_PLACEHOLDER} {app}" for app in apps})
+    if values.get(key) != SECRET_PLACEHOLDER:
+        return
+    apps = json.loads(values.get("ztkit:wave", "[]") or "[]")
+    if apps == "all":
+        from assessment.inventory import load_inventory
+
+        inventory = PROJECT_ROOT / values.get(
+            "ztkit:inventory", "sample/inventory.yaml"
+        )
+        apps = [app.id for app in load_inventory(inventory).applications]
+    if not isinstance(apps, list):
+        apps = []
+    values[key] = json.dumps({app: f"{SECRET_PLACEHOLDER} {app}" for app in apps})
 
 
 def object_path(manifest: dict[str, Any]) -> Path:
@@ -215,7 +224,7 @@ def run_plan(arguments: argparse.Namespace) -> int:
         values["ztkit:wave"] = json.dumps(
             "all" if arguments.wave == ["all"] else arguments.wave
         )
-    _placeholder_secrets(values, arguments.wave)
+    _placeholder_secrets(values)
 
     try:
         render = render_program(values, PROJECT_ROOT, arguments.stack, secret_keys)

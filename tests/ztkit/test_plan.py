@@ -154,3 +154,12 @@ def test_no_secret_reaches_the_terminal(tmp_path: Path) -> None:
         for token in printed.replace('"', " ").split()
         if token.isalnum()
     )
+
+
+def test_a_stack_with_encrypted_client_secrets_renders_for_every_app(
+    tmp_path: Path,
+) -> None:
+    completed = _plan("--stack", "prod", "--wave", "all", "--out", str(tmp_path / "p"))
+
+    assert completed.returncode == 0, completed.stderr
+    assert "wave: all" in completed.stdout
