@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from assessment.inventory import CLASSIFICATIONS, Application, Classification
+from assessment.inventory import CLASSIFICATIONS, Classification
 from gate.posture import TRUST_LEVELS, DeviceTrust
 
 logger = logging.getLogger(__name__)
@@ -122,6 +122,26 @@ def _lookup(table: AccessTable, classification: str, trust: str) -> AccessLevel:
 DEFAULT_POLICY = AccessPolicy()
 
 
+class ProtectedApp(Protocol):
+    """What the decision needs to know about an application.
+
+    An inventory ``Application`` and the gate configuration's ``GateApp``
+    both provide it.
+    """
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def classification(self) -> str: ...
+
+    @property
+    def readers(self) -> list[str]: ...
+
+    @property
+    def writers(self) -> list[str]: ...
+
+
 @dataclass(frozen=True)
 class Decision:
     """The gate's answer to one request, and the one log line it produces."""
@@ -168,7 +188,7 @@ def _names(value: object) -> frozenset[str] | None:
 
 def decide(
     user_groups: Iterable[str] | None,
-    app: Application,
+    app: ProtectedApp,
     method: str,
     device_trust: DeviceTrust | str,
     on_office_network: bool,

@@ -90,7 +90,9 @@ class DeviceRecord(BaseModel):
         return normalise_fingerprint(value) if isinstance(value, str) else value
 
 
-def _validate(path: Path, record_name: str, raw: Mapping[str, Any]) -> DeviceRecord:
+def _validate(
+    path: Path | str, record_name: str, raw: Mapping[str, Any]
+) -> DeviceRecord:
     try:
         return DeviceRecord.model_validate(raw)
     except ValidationError as error:
@@ -111,16 +113,33 @@ def _read_json(path: Path, text: str) -> list[DeviceRecord]:
             f"{path}:{error.lineno}:{error.colno}: not valid JSON "
             f"(truncated?): {error.msg}"
         ) from None
+    return parse_records(path, data)
+
+
+def parse_records(source: Path | str, data: object) -> list[DeviceRecord]:
+    """Validate decoded JSON as a list of device records.
+
+    Args:
+        source: Where the data came from, for messages: a file or an endpoint.
+        data: The decoded JSON.
+
+    Raises:
+        FeedError: The data is not a list of valid records; the message names
+            the source, the record's index, the field and the value.
+    """
     if not isinstance(data, list):
         raise FeedError(
-            f"{path}: expected a JSON list of device records, got {type(data).__name__}"
+            f"{source}: expected a JSON list of device records, "
+            f"got {type(data).__name__}"
         )
 
     records = []
     for index, raw in enumerate(data):
         if not isinstance(raw, dict):
-            raise FeedError(f"{path}: record {index}: expected an object, got {raw!r}")
-        records.append(_validate(path, f"record {index}", raw))
+            raise FeedError(
+                f"{source}: record {index}: expected an object, got {raw!r}"
+            )
+        records.append(_validate(source, f"record {index}", raw))
     return records
 
 
