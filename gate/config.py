@@ -13,9 +13,10 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assessment.document import Document
+from assessment.errors import InputError
 from assessment.inventory import Classification
 from gate.conditional_access import AccessPolicy
 from gate.errors import GateConfigError
@@ -198,25 +199,19 @@ class GateConfig(_Section):
         return os.environ.get(self.store.redis_url_env) or None
 
 
+class _ConfigFileError(InputError):
+    """A problem in the gate's configuration file, located to its line."""
+
+
 def load_gate_config(path: Path) -> GateConfig:
     """Read the gate's YAML configuration; an empty file means all defaults.
 
     Raises:
         GateConfigError: The file is unreadable, not YAML or not a valid
-            configuration; the message names the file, field and value.
+            configuration; the message names the file, line, field and value.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise GateConfigError(
-            f"{path}: cannot read the gate configuration: {error}"
-        ) from None
-
-    try:
-        return GateConfig.model_validate(data or {})
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise GateConfigError(
-            f"{path}: {field}: {first['input']!r}: {first['msg']}"
-        ) from None
+        document = Document.read(path, _ConfigFileError)
+        return document.validate(GateConfig, document.data or {})
+    except InputError as error:
+        raise GateConfigError(str(error)) from None

@@ -546,9 +546,19 @@ async def serve(
     host: str,
     port: int,
     metrics_port: int | None,
+    *,
     started: asyncio.Event | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Run the gate until SIGTERM or SIGINT.
+    """Run the gate until ``stop`` is set, or SIGTERM or SIGINT when it is not given.
+
+    Args:
+        config_path: The gate's YAML file.
+        host: The address to listen on.
+        port: The port for auth, push and health.
+        metrics_port: The port for ``/metrics``; none when ``None``.
+        started: Set once the gate is listening.
+        stop: Set by the caller to stop; signals are handled only without it.
 
     Raises:
         GateError: The configuration is invalid.
@@ -560,13 +570,15 @@ async def serve(
         build_app(gate), access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
     )
     metrics_runner = web.AppRunner(build_metrics_app(gate), access_log=None)
+    loop = asyncio.get_running_loop()
+    if stop is None:
+        stop = asyncio.Event()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, gate.reload)
+
     await runner.setup()
     await metrics_runner.setup()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, gate.reload)
     try:
         await gate.start()
         await web.TCPSite(runner, host, port).start()

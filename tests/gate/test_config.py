@@ -43,8 +43,10 @@ def test_settings_are_read(tmp_path: Path) -> None:
     [
         ("posture: {min_os_version: {macos: fourteen}}\n", "posture.min_os_version"),
         ("access: {office_network: {secret: {unknown: full}}}\n", "'secret'"),
-        ("posture: [\n", "cannot read"),
-        ("typo: 1\n", "typo"),
+        ("posture: [\n", ":2:1: malformed YAML"),
+        ("typo: 1\n", ":1:1: typo: unknown field"),
+        ("apps:\n  - {id: hr, host: hr.example, classification: x}\n", ":2:"),
+        ("trusted_peers: [10.0.0.0/33]\n", "'10.0.0.0/33' is not an address"),
     ],
 )
 def test_invalid_config_is_a_gate_config_error(
