@@ -3,19 +3,18 @@
 The line holds who, which device, which app, the outcome and why, and how
 long it took. It never holds a cookie, token, certificate or query string:
 the caller passes only the fields below.
+
+Lines go straight to a stream (standard output in the container) rather than
+through ``logging``: they are the gate's output, one per request, and the
+logging machinery would cost more than the decision itself.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import logging
-import sys
 from dataclasses import dataclass
 from typing import TextIO
-
-DECISION_LOGGER = "gate.decisions"
-_logger = logging.getLogger(DECISION_LOGGER)
 
 
 @dataclass(frozen=True)
@@ -40,20 +39,22 @@ class DecisionLine:
     client: str | None
 
 
+_stream: TextIO | None = None
+
+
+def configure_decision_log(stream: TextIO | None) -> None:
+    """Write decision lines to ``stream``; ``None`` turns them off."""
+    global _stream
+    _stream = stream
+
+
 def log_decision(line: DecisionLine) -> None:
-    """Write the decision as one JSON object on the ``gate.decisions`` logger."""
-    if not _logger.isEnabledFor(logging.INFO):
+    """Write the decision as one JSON object on its own line, and flush it."""
+    stream = _stream
+    if stream is None:
         return
     now = datetime.datetime.now(datetime.UTC)
     record: dict[str, object] = {"time": now.isoformat(timespec="milliseconds")}
     record.update(vars(line))
-    _logger.info(json.dumps(record, separators=(",", ":")))
-
-
-def configure_decision_log(stream: TextIO | None = None) -> None:
-    """Send decision lines, bare, to ``stream`` (standard output by default)."""
-    handler: logging.Handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    _logger.handlers[:] = [handler]
-    _logger.setLevel(logging.INFO)
-    _logger.propagate = False
+    stream.write(json.dumps(record, separators=(",", ":")) + "\n")
+    stream.flush()

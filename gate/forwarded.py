@@ -13,7 +13,6 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
@@ -24,6 +23,11 @@ _METHOD = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$")
 _HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _HEX_FINGERPRINT = re.compile(r"^[0-9a-fA-F]{64}$")
+_COOKIE_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$")
+_COOKIE_VALUE = re.compile(r'^"?[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"?$')
+# One XFCC element: no comma outside a quoted string, every quote closed.
+_ONE_XFCC_ELEMENT = re.compile(r'^(?:[^,"\\]|\\.|"(?:\\.|[^"\\])*")*$')
+_XFCC_PAIR = re.compile(r'(?:[^;"\\]|\\.|"(?:\\.|[^"\\])*")+')
 _PEM_BODY = re.compile(
     r"-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----"
 )
@@ -160,40 +164,19 @@ def xfcc_fingerprint(value: str) -> str:
     Raises:
         MalformedRequest: Not exactly one element, or no valid ``Hash``.
     """
-    if _outside_quotes(value, ","):
-        raise MalformedRequest("X-Forwarded-Client-Cert has more than one element")
+    if not _ONE_XFCC_ELEMENT.match(value):
+        raise MalformedRequest(
+            "X-Forwarded-Client-Cert is not exactly one element with balanced quotes"
+        )
+    pairs = _XFCC_PAIR.findall(value) if '"' in value else value.split(";")
     hashes = [
         pair.partition("=")[2].strip()
-        for pair in _split_outside_quotes(value, ";")
-        if pair.strip().lower().startswith("hash=")
+        for pair in pairs
+        if pair.strip()[:5].lower() == "hash="
     ]
     if len(hashes) != 1 or not _HEX_FINGERPRINT.match(hashes[0]):
         raise MalformedRequest("X-Forwarded-Client-Cert has no single valid Hash")
     return hashes[0].lower()
-
-
-def _split_outside_quotes(value: str, separator: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = escaped = False
-    for character in value:
-        if escaped:
-            escaped = False
-        elif character == "\\":
-            escaped = True
-        elif character == '"':
-            quoted = not quoted
-        elif character == separator and not quoted:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(character)
-    parts.append("".join(current))
-    return parts
-
-
-def _outside_quotes(value: str, separator: str) -> bool:
-    return len(_split_outside_quotes(value, separator)) > 1
 
 
 def client_certificate(
@@ -271,19 +254,23 @@ def session_cookies(cookie_header: str | None, names: list[str]) -> str | None:
     cookie the browser sent stays with the gate.
 
     Raises:
-        MalformedRequest: The header cannot be parsed as cookies.
+        MalformedRequest: A cookie name is not an RFC 6265 token, or a session
+            cookie's value holds characters a cookie value cannot.
     """
     if not cookie_header:
         return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        raise MalformedRequest("Cookie header is malformed") from None
 
     kept = []
-    for key in sorted(jar):
-        base, _, suffix = key.rpartition("_")
-        if key in names or (base in names and suffix.isdigit()):
-            kept.append(f"{key}={jar[key].coded_value}")
+    for pair in cookie_header.split(";"):
+        name, equals, value = pair.strip().partition("=")
+        if not name and not equals:
+            continue
+        if not _COOKIE_NAME.match(name):
+            raise MalformedRequest("Cookie header is malformed")
+        base, _, suffix = name.rpartition("_")
+        if name in names or (base in names and suffix.isdigit()):
+            if not _COOKIE_VALUE.match(value):
+                raise MalformedRequest(f"cookie {name} has a malformed value")
+            kept.append(f"{name}={value}")
+    kept.sort()
     return "; ".join(kept) or None

@@ -27,13 +27,13 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from gate.conditional_access import decide
+from gate.conditional_access import Decision, decide
 from gate.config import GateApp, GateConfig, load_gate_config
 from gate.decision_log import DecisionLine, configure_decision_log, log_decision
 from gate.device_feed import parse_records
@@ -47,7 +47,7 @@ from gate.forwarded import (
 )
 from gate.identity import IdentityClient
 from gate.metrics import GateMetrics
-from gate.posture import assess_device
+from gate.posture import DeviceTrust, assess_device
 from gate.push import NonceLedger, PushRejected, verify_push
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 EXIT_BAD_INPUT = 2
 SHUTDOWN_GRACE_SECONDS = 10.0
 _AUTH_PREFIX = "/auth"
+_DECISION_MEMO_SIZE = 50_000
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -67,6 +68,26 @@ class _Policy:
     trusted_peers: tuple[_Network, ...]
     office_networks: tuple[_Network, ...]
     push_key: bytes | None
+    decisions: dict[tuple[object, ...], Decision] = field(default_factory=dict)
+    """Decisions already made: they depend only on the key, never on the user."""
+
+    def decide(
+        self,
+        groups: tuple[str, ...],
+        app: GateApp,
+        method: str,
+        trust: DeviceTrust,
+        on_office: bool,
+    ) -> Decision:
+        """``conditional_access.decide``, remembered for requests alike."""
+        key = (groups, app.id, method, trust, on_office)
+        decision = self.decisions.get(key)
+        if decision is None:
+            decision = decide(groups, app, method, trust, on_office, self.config.access)
+            if len(self.decisions) >= _DECISION_MEMO_SIZE:
+                self.decisions.clear()
+            self.decisions[key] = decision
+        return decision
 
     @classmethod
     def prepare(cls, config: GateConfig) -> _Policy:
@@ -331,14 +352,8 @@ class Gate:
             record, config.posture, datetime.datetime.now(datetime.UTC)
         )
         on_office = _within(forwarded.client_address, policy.office_networks)
-        decision = decide(
-            identity.groups,
-            app,
-            forwarded.method,
-            trust,
-            on_office,
-            config.access,
-            user=identity.user,
+        decision = policy.decide(
+            identity.groups, app, forwarded.method, trust, on_office
         )
         line.device_trust = trust.level
         line.access_level = decision.access_level

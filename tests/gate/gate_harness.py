@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import datetime
 import hashlib
 import json
@@ -145,7 +146,7 @@ class RunningGate:
 def gate_config(workdir: Path, identity_url: str, **overrides: Any) -> dict[str, Any]:
     """A configuration for the test apps, with Envoy-style certificate headers."""
     config: dict[str, Any] = {
-        "apps": APPS,
+        "apps": copy.deepcopy(APPS),
         "identity": {"url": f"{identity_url}/oauth2/auth", "timeout": 0.3},
         "client_certificate": {
             "format": "xfcc",
