@@ -1,0 +1,68 @@
+"""The servers around the gate in the gate benchmark, each in its own process.
+
+``python bench/gate_peers.py app PORT`` serves the demo application,
+``allow PORT`` an auth endpoint that allows everything (the same aiohttp stack
+as the gate, doing no work), and ``identity PORT SESSIONS`` the oauth2-proxy
+stand-in with the sessions in the JSON file SESSIONS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gate import demo_app  # noqa: E402
+from gate.identity_standin import IdentityStandIn, load_sessions  # noqa: E402
+from gate.loopback import LoopbackServer  # noqa: E402
+
+
+async def _allow(request: web.Request) -> web.Response:
+    return web.Response(status=200)
+
+
+def always_allow() -> web.Application:
+    """An auth endpoint that allows every request without looking at it."""
+    app = web.Application()
+    app.router.add_route("*", "/auth", _allow)
+    app.router.add_route("*", "/auth/{tail:.*}", _allow)
+    return app
+
+
+async def serve(application: web.Application, port: int) -> None:
+    """Serve on loopback until SIGTERM or SIGINT."""
+    server = LoopbackServer(application, port)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    await stop.wait()
+    await server.stop()
+
+
+def main(argv: list[str]) -> int:
+    """Start one peer: ``app``, ``allow`` or ``identity``."""
+    role, port = argv[0], int(argv[1])
+    if role == "app":
+        application = demo_app.application()
+    elif role == "allow":
+        application = always_allow()
+    elif role == "identity":
+        application = IdentityStandIn(load_sessions(Path(argv[2]))).application()
+    else:
+        print(
+            f"unknown role {role!r}; expected app, allow or identity", file=sys.stderr
+        )
+        return 2
+    asyncio.run(serve(application, port))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
