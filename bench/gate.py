@@ -47,13 +47,15 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gate.demo_nginx import (  # noqa: E402
+from gate.demo_nginx import (
     GATE_REQUEST_HEADERS,
     IDENTITY_RESPONSE_HEADERS,
     nginx_command,
+)
+from gate.demo_nginx import (
     _user_directive as user_directive,
 )
-from gate.device_ca import (  # noqa: E402
+from gate.device_ca import (
     issue_ca,
     issue_client_certificate,
     issue_server_certificate,

@@ -17,9 +17,9 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gate import demo_app  # noqa: E402
-from gate.identity_standin import IdentityStandIn, load_sessions  # noqa: E402
-from gate.loopback import LoopbackServer  # noqa: E402
+from gate import demo_app
+from gate.identity_standin import IdentityStandIn, load_sessions
+from gate.loopback import LoopbackServer
 
 
 async def _allow(request: web.Request) -> web.Response:
