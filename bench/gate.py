@@ -51,9 +51,7 @@ from gate.demo_nginx import (
     GATE_REQUEST_HEADERS,
     IDENTITY_RESPONSE_HEADERS,
     nginx_command,
-)
-from gate.demo_nginx import (
-    _user_directive as user_directive,
+    user_directive,
 )
 from gate.device_ca import (
     issue_ca,

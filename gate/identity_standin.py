@@ -21,7 +21,9 @@ no cookie encryption.
 For fault tests the stand-in can misbehave on purpose. Its ``mode`` is set
 by the constructor, by assigning the attribute, or at run time through
 ``PUT /_standin/mode`` with ``{"mode": "hang"}``; ``GET /_standin/state``
-reports the mode and how many auth requests arrived. "Identity provider
+reports the mode and how many auth requests arrived, and ``POST
+/_standin/sessions`` with ``{"cookie": ..., "user": ..., "email": ...,
+"groups": [...]}`` adds a session, so a test can use one no cache has seen. "Identity provider
 down" needs no mode: do not start the stand-in, or stop it.
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 import signal
@@ -36,7 +39,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 from aiohttp import web
 
@@ -110,11 +113,12 @@ def load_sessions(path: Path) -> dict[str, Session]:
         ) from None
     if not isinstance(data, dict):
         raise StandInError(f"{path}: expected a JSON object from cookie to session")
-    return {cookie: _session(path, cookie, raw) for cookie, raw in data.items()}
+    return {cookie: _session(str(path), cookie, raw) for cookie, raw in data.items()}
 
 
-def _session(path: Path, cookie: str, raw: object) -> Session:
-    where = f"{path}: session {cookie[:8]!r}..."
+def _session(source: str, cookie: str, raw: object) -> Session:
+    # Only the cookie's start is shown: the whole value is a credential.
+    where = f"{source}: session {cookie[:8]!r}..."
     if not isinstance(raw, dict):
         raise StandInError(f"{where}: expected an object, got {raw!r}")
     unknown = set(raw) - {"user", "email", "groups", "preferred_username"}
@@ -168,6 +172,7 @@ class IdentityStandIn:
         app.router.add_get(f"{ADMIN_PREFIX}/state", self._state)
         app.router.add_route("PUT", f"{ADMIN_PREFIX}/mode", self._set_mode)
         app.router.add_route("POST", f"{ADMIN_PREFIX}/mode", self._set_mode)
+        app.router.add_post(f"{ADMIN_PREFIX}/sessions", self._add_session)
         app.on_shutdown.append(self._release)
         return app
 
@@ -216,10 +221,8 @@ class IdentityStandIn:
         return web.Response(status=202, headers=session.headers())
 
     async def _hang(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._released.wait(), self.hang_seconds)
-        except TimeoutError:
-            pass
 
     async def _release(self, app: web.Application) -> None:
         self._released.set()
@@ -241,11 +244,29 @@ class IdentityStandIn:
         self.mode = mode
         return web.json_response({"mode": self.mode, "requests": self.requests})
 
+    async def _add_session(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("cookie"), str):
+            return web.json_response(
+                {"error": 'expected {"cookie": "...", "user": "...", "email": "..."}'},
+                status=400,
+            )
+        cookie = body.pop("cookie")
+        try:
+            session = _session("request body", cookie, body)
+        except StandInError as error:
+            return web.json_response({"error": str(error)}, status=400)
+        self.sessions[cookie] = session
+        return web.json_response(session.as_json(), status=201)
+
 
 def _checked_mode(mode: object) -> Mode:
     if mode not in MODES:
         raise StandInError(f"mode {mode!r} is not one of {', '.join(MODES)}")
-    return cast(Mode, mode)
+    return mode
 
 
 def _joined_parts(cookies: Mapping[str, str]) -> str | None:

@@ -316,7 +316,8 @@ class Gate:
                 )
             )
 
-        cookie_header = request.headers.get("Cookie")
+        # Several Cookie headers are read as one, as nginx's $http_cookie does.
+        cookie_header = "; ".join(request.headers.getall("Cookie", ())) or None
         if (
             cookie_header is not None
             and len(cookie_header) > config.limits.max_cookie_bytes

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "ztkit.tui_command",
     "ztkit.diff_command",
     "ztkit.netpol_command",
+    "ztkit.gate_command",
 )
 """Modules that add commands: each has ``add_parser(commands)``, which sets the
 parser's ``run`` default to a function taking the parsed arguments and

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from multidict import CIMultiDict
 
 from tests.gate.gate_harness import (
     FAILING,
@@ -348,5 +349,26 @@ def test_metrics_count_outcomes(tmp_path: Path) -> None:
             assert (allowed, failing, devices) == (1, 1, 3)
             latency = await gate.metric(client, "ztkit_gate_decision_seconds_count")
             assert latency == 3
+
+    run(scenario())
+
+
+def test_several_cookie_headers_are_read_together(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with (
+            running_gate(tmp_path, default_feed()) as gate,
+            aiohttp.ClientSession() as client,
+        ):
+
+            async def ask_with(*cookies: str) -> int:
+                headers = CIMultiDict(gate.auth_headers(cookie=None))
+                for cookie in cookies:
+                    headers.add("Cookie", cookie)
+                async with client.get(f"{gate.url}/auth", headers=headers) as response:
+                    return response.status
+
+            assert await ask_with("theme=dark", "_oauth2_proxy=alice-session") == 200
+            # A malformed second header is not skipped over: it denies.
+            assert await ask_with("_oauth2_proxy=alice-session", "bad name=1") == 403
 
     run(scenario())
