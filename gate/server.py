@@ -329,6 +329,14 @@ class Gate:
             cookies = session_cookies(cookie_header, config.identity.cookie_names)
         except MalformedRequest as error:
             return self._finish(line.deny("malformed_request", str(error)))
+
+        # The device is judged before the person so every line names its trust.
+        record = self.devices.lookup(certificate.fingerprint)
+        trust = assess_device(
+            record, config.posture, datetime.datetime.now(datetime.UTC)
+        )
+        line.device_trust = trust.level
+
         url = config.identity_url_for(app)
         if url is None:
             return self._finish(
@@ -348,15 +356,10 @@ class Gate:
         if identity.status != "signed_in":
             return self._finish(line.deny("identity_unavailable", identity.detail))
 
-        record = self.devices.lookup(certificate.fingerprint)
-        trust = assess_device(
-            record, config.posture, datetime.datetime.now(datetime.UTC)
-        )
         on_office = _within(forwarded.client_address, policy.office_networks)
         decision = policy.decide(
             identity.groups, app, forwarded.method, trust, on_office
         )
-        line.device_trust = trust.level
         line.access_level = decision.access_level
         if not decision.allowed:
             cause = "device_failing" if trust.level == "failing" else "policy_denied"
