@@ -17,6 +17,7 @@ from components.gateway_routes import (
     http_route,
     ingress,
 )
+from components.posture_routes import PostureGateTarget
 from components.realm import callback_url
 from components.settings import OAUTH2_PROXY_IMAGE, GatewaySettings
 from components.workload import (
@@ -48,11 +49,25 @@ class AccessProxyArgs:
     phase: int
     replicas: int = 2
     image: str = OAUTH2_PROXY_IMAGE
+    posture_gate: PostureGateTarget | None = None
+    """From phase 4: the gateway asks the posture gate instead of the proxy,
+    and the gate asks the proxy who is signed in."""
 
 
 def proxy_name(app: Application) -> str:
     """The name of an app's proxy Deployment, Service and Secret."""
     return f"{app.id}-oauth2-proxy"
+
+
+def session_cookie(app: Application) -> str:
+    """The name of the session cookie an app's proxy sets."""
+    return f"__Host-{app.id}-session"
+
+
+def proxy_url(app: Application) -> str:
+    """The proxy's ``/oauth2/auth`` inside the cluster: who is signed in."""
+    host = f"{proxy_name(app)}.{app.namespace}.svc.cluster.local"
+    return f"http://{host}:{PROXY_PORT}/oauth2/auth"
 
 
 def proxy_arguments(
@@ -77,7 +92,7 @@ def proxy_arguments(
         # Only this app's own host may be a post-sign-in destination.
         f"--whitelist-domain={app.host}",
         "--code-challenge-method=S256",
-        f"--cookie-name=__Host-{app.id}-session",
+        f"--cookie-name={session_cookie(app)}",
         "--cookie-secure=true",
         "--cookie-httponly=true",
         "--cookie-samesite=lax",
@@ -240,7 +255,7 @@ class AccessProxy(pulumi.ComponentResource):
             )
             declare(f"{name}-sign-in-ingress", sign_in, child)
 
-            # The app, behind nginx's auth_request to the proxy.
+            # The app, behind nginx's auth_request to the proxy (or the gate).
             guarded = ingress(
                 app.id,
                 app.namespace,
@@ -251,6 +266,7 @@ class AccessProxy(pulumi.ComponentResource):
                 gateway,
                 meta_labels,
                 auth_service=proxy,
+                gate=args.posture_gate,
             )
             declare(f"{name}-app-ingress", guarded, child)
             return
@@ -274,8 +290,14 @@ class AccessProxy(pulumi.ComponentResource):
         )
         declare(f"{name}-app-route", guarded, child)
 
-        # External auth on the app's route: no approval from the proxy, no request.
+        # External auth on the app's route: no approval from the proxy (or the
+        # posture gate), no request.
         policy = external_auth_policy(
-            f"{app.id}-external-auth", app.namespace, app.id, proxy, meta_labels
+            f"{app.id}-external-auth",
+            app.namespace,
+            app.id,
+            proxy,
+            meta_labels,
+            gate=args.posture_gate,
         )
         declare(f"{name}-external-auth", policy, child)

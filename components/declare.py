@@ -20,6 +20,11 @@ def declare(name: str, manifest: dict[str, Any], opts: pulumi.ResourceOptions) -
             name, metadata=manifest["metadata"], spec=manifest["spec"], opts=opts
         )
         return
+    if manifest["kind"] == "ConfigMap":
+        k8s.core.v1.ConfigMap(
+            name, metadata=manifest["metadata"], data=manifest["data"], opts=opts
+        )
+        return
     k8s.apiextensions.CustomResource(
         name,
         api_version=manifest["apiVersion"],

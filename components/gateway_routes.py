@@ -9,12 +9,21 @@ goes to the app only after the proxy has approved the request.
   for a valid session and redirects a browser without one to sign in.
 - ingress-nginx (legacy): two Ingresses, the app's with ``auth-url`` pointing
   at ``/oauth2/auth`` and ``auth-signin`` at ``/oauth2/start``.
+
+From phase 4 the app's check goes to the posture gate instead of the proxy
+(``gate``); sign-in still happens at the proxy. :mod:`components.posture_routes`
+holds what differs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from components.posture_routes import (
+    PostureGateTarget,
+    gate_external_auth,
+    gate_ingress_annotations,
+)
 from components.settings import GatewaySettings
 
 PROXY_PORT = 4180
@@ -62,10 +71,25 @@ def http_route(
 
 
 def external_auth_policy(
-    name: str, namespace: str, route: str, proxy_service: str, labels: dict[str, str]
+    name: str,
+    namespace: str,
+    route: str,
+    proxy_service: str,
+    labels: dict[str, str],
+    gate: PostureGateTarget | None = None,
 ) -> dict[str, Any]:
     """An Envoy Gateway SecurityPolicy: no request reaches ``route`` unless
-    oauth2-proxy approves it, and an unreachable proxy denies."""
+    oauth2-proxy (or, with ``gate``, the posture gate) approves it, and an
+    unreachable checker denies."""
+    external_auth: dict[str, Any] = {
+        "failOpen": False,
+        "http": {
+            "backendRefs": [{"name": proxy_service, "port": PROXY_PORT}],
+            "headersToBackend": IDENTITY_HEADERS,
+        },
+    }
+    if gate is not None:
+        external_auth = gate_external_auth(gate, IDENTITY_HEADERS)
     return {
         "apiVersion": "gateway.envoyproxy.io/v1alpha1",
         "kind": "SecurityPolicy",
@@ -78,13 +102,7 @@ def external_auth_policy(
                     "name": route,
                 }
             ],
-            "extAuth": {
-                "failOpen": False,
-                "http": {
-                    "backendRefs": [{"name": proxy_service, "port": PROXY_PORT}],
-                    "headersToBackend": IDENTITY_HEADERS,
-                },
-            },
+            "extAuth": external_auth,
         },
     }
 
@@ -99,9 +117,11 @@ def ingress(
     gateway: GatewaySettings,
     labels: dict[str, str],
     auth_service: str | None = None,
+    gate: PostureGateTarget | None = None,
 ) -> dict[str, Any]:
     """An ingress-nginx Ingress; with ``auth_service`` every request is checked
-    against that oauth2-proxy first."""
+    against that oauth2-proxy first, or with ``gate`` as well, against the
+    posture gate (sign-in stays at the proxy)."""
     annotations: dict[str, str] = {}
     if auth_service is not None:
         auth_host = f"{auth_service}.{namespace}.svc.cluster.local"
@@ -116,6 +136,8 @@ def ingress(
                 IDENTITY_HEADERS
             ),
         }
+        if gate is not None:
+            annotations.update(gate_ingress_annotations(gate, name, namespace))
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",

@@ -10,10 +10,11 @@ import pulumi
 from assessment.inventory import Application, Inventory
 from components.access_proxy import AccessProxy, AccessProxyArgs
 from components.identity import IdentityProvider, IdentityProviderArgs
+from components.posture_gate import PostureGate, PostureGateArgs, gate_target
 from components.segmentation import Segmentation, SegmentationArgs
 from components.settings import StackSettings
 
-IMPLEMENTED_PHASE = 3
+IMPLEMENTED_PHASE = 4
 """The highest phase whose components exist; later phases deploy up to it."""
 
 
@@ -26,6 +27,12 @@ class ZeroTrustStackArgs:
     apps: Sequence[Application]
     database_password: pulumi.Input[str] | None = None
     oidc_client_secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    gate_push_key: pulumi.Input[str] | None = None
+    """``ztkit:gatePushKey``, secret; the gate's push endpoint is off without it."""
+    gate_redis_url: pulumi.Input[str] | None = None
+    """``ztkit:gateRedisUrl``, secret; with an external Redis only."""
+    device_ca_certificate: str | None = None
+    """``ztkit:deviceCaCertificate``, checked PEM; with a provided device CA only."""
 
 
 class ZeroTrustStack(pulumi.ComponentResource):
@@ -33,7 +40,8 @@ class ZeroTrustStack(pulumi.ComponentResource):
 
     Phases are cumulative and names never depend on the phase, so raising the
     phase only adds resources and changes labels: nothing of a lower phase is
-    removed or replaced.
+    removed or replaced. Phase 4 changes one thing of phase 2 in place: each
+    app's external-auth check goes to the posture gate instead of its proxy.
     """
 
     def __init__(
@@ -48,8 +56,9 @@ class ZeroTrustStack(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         if phase > IMPLEMENTED_PHASE:
-            # TODO: the posture gate and monitoring components (phases 4-5) are
-            # not written yet; such a stack deploys phases 1-3 only.
+            # TODO: the monitoring component (phase 5: decision and audit logs
+            # shipped, access reviews) is not written yet; such a stack deploys
+            # phases 1-4 only.
             pulumi.log.warn(
                 f"phase {phase} asked for; this version deploys phases 1-{IMPLEMENTED_PHASE}",
                 self,
@@ -71,6 +80,8 @@ class ZeroTrustStack(pulumi.ComponentResource):
                 opts=child,
             )
 
+        # From phase 4 the gateway asks the posture gate, which asks the proxy.
+        posture_gate = gate_target(settings) if phase >= 4 else None
         if phase >= 2 and identity is not None:
             # Phase 2: an access proxy in front of each app of the wave.
             for app in args.apps:
@@ -83,6 +94,7 @@ class ZeroTrustStack(pulumi.ComponentResource):
                         client_secret=identity.client_secrets[app.id],
                         gateway=settings.gateway,
                         phase=2,
+                        posture_gate=posture_gate,
                     ),
                     opts=child,
                 )
@@ -94,6 +106,22 @@ class ZeroTrustStack(pulumi.ComponentResource):
                 f"{name}-segmentation",
                 SegmentationArgs(
                     inventory=args.inventory, apps=args.apps, settings=settings
+                ),
+                opts=child,
+            )
+
+        if phase >= 4:
+            # Phase 4: device identity and health decide, per data class, what
+            # each request may do.
+            PostureGate(
+                f"{name}-posture-gate",
+                PostureGateArgs(
+                    apps=args.apps,
+                    settings=settings,
+                    phase=4,
+                    push_key=args.gate_push_key,
+                    redis_url=args.gate_redis_url,
+                    device_ca_certificate=args.device_ca_certificate,
                 ),
                 opts=child,
             )

@@ -7,6 +7,7 @@ function under the SDK's mock monitor.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,16 @@ import pulumi
 
 from assessment.errors import AssessmentError
 from assessment.inventory import Application, Inventory, load_inventory
+from components.device_ca import CA_CERTIFICATE_KEY, read_device_ca_certificate
 from components.errors import StackConfigError
 from components.phases import ZeroTrustStack, ZeroTrustStackArgs
 from components.settings import (
     SETTING_KEYS,
+    ExternalRedis,
+    KeycloakSettings,
     OidcSettings,
     PostgresDatabase,
+    ProvidedDeviceCa,
     StackSettings,
     parse_settings,
 )
@@ -44,7 +49,7 @@ def _decode(key: str, raw: str) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError:
-        if key in ("idp", "gateway"):
+        if key in ("idp", "gateway", "posture"):
             raise StackConfigError(
                 f"{PROJECT}:{key}: {raw!r} is not an object"
             ) from None
@@ -118,6 +123,10 @@ def build(project_root: Path) -> ZeroTrustStack:
             app: pulumi.Output.secret(secret) for app, secret in given.items()
         }
 
+    posture = PostureInputs()
+    if settings.phase >= 4:
+        posture = posture_inputs(settings, apps)
+
     return ZeroTrustStack(
         STACK_NAME,
         ZeroTrustStackArgs(
@@ -126,7 +135,59 @@ def build(project_root: Path) -> ZeroTrustStack:
             apps=apps,
             database_password=database_password,
             oidc_client_secrets=client_secrets,
+            gate_push_key=posture.push_key,
+            gate_redis_url=posture.redis_url,
+            device_ca_certificate=posture.device_ca_certificate,
         ),
+    )
+
+
+@dataclass(frozen=True)
+class PostureInputs:
+    """The posture gate's values that live outside ``ztkit:posture``."""
+
+    push_key: pulumi.Input[str] | None = None
+    redis_url: pulumi.Input[str] | None = None
+    device_ca_certificate: str | None = None
+
+
+def posture_inputs(settings: StackSettings, apps: list[Application]) -> PostureInputs:
+    """Read and check the gate's secret and certificate settings.
+
+    Raises:
+        StackConfigError: the gate's namespace is taken, or a setting its
+            ``ztkit:posture`` choices need is missing or bad.
+    """
+    posture = settings.posture
+    taken = {app.namespace: f"the namespace of app {app.id!r}" for app in apps}
+    taken[settings.gateway.namespace] = "the gateway's namespace"
+    if isinstance(settings.idp, KeycloakSettings):
+        taken[settings.idp.namespace] = "the identity provider's namespace"
+    if posture.namespace in taken:
+        raise StackConfigError(
+            f"{PROJECT}:posture.namespace: {posture.namespace!r} is "
+            f"{taken[posture.namespace]}; the gate needs a namespace of its own"
+        )
+
+    push_key = pulumi.runtime.get_config(f"{PROJECT}:gatePushKey")
+    redis_url = None
+    if isinstance(posture.redis, ExternalRedis):
+        redis_url = pulumi.runtime.get_config(f"{PROJECT}:gateRedisUrl")
+        if not redis_url:
+            raise StackConfigError(
+                f"{PROJECT}:gateRedisUrl: required secret setting is missing with "
+                "posture.redis.kind 'external' (pulumi config set --secret "
+                "ztkit:gateRedisUrl rediss://...)"
+            )
+    certificate = None
+    if isinstance(posture.device_ca, ProvidedDeviceCa):
+        certificate = read_device_ca_certificate(
+            pulumi.runtime.get_config(f"{PROJECT}:{CA_CERTIFICATE_KEY}")
+        )
+    return PostureInputs(
+        push_key=pulumi.Output.secret(push_key) if push_key else None,
+        redis_url=pulumi.Output.secret(redis_url) if redis_url else None,
+        device_ca_certificate=certificate,
     )
 
 

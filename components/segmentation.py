@@ -29,7 +29,12 @@ from components.access_proxy import COMPONENT as PROXY_COMPONENT
 from components.gateway_routes import PROXY_PORT
 from components.identity import COMPONENT as IDP_COMPONENT
 from components.identity import HTTP_PORT as IDP_PORT
-from components.settings import KeycloakSettings, PostgresDatabase, StackSettings
+from components.settings import (
+    GatewaySettings,
+    KeycloakSettings,
+    PostgresDatabase,
+    StackSettings,
+)
 from components.workload import MANAGED_BY, native
 
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
@@ -49,7 +54,7 @@ class SegmentationArgs:
     phase: int = 3
 
 
-def _policy(
+def network_policy(
     name: str,
     namespace: str,
     pod_selector: dict[str, str],
@@ -59,6 +64,11 @@ def _policy(
     app: str | None = None,
     phase: int = 3,
 ) -> dict[str, Any]:
+    """A NetworkPolicy for the pods ``pod_selector`` picks (all, when empty).
+
+    A direction left as ``None`` is not governed by this policy; an empty
+    list denies it.
+    """
     labels = {**MANAGED_BY, "ztkit.io/phase": str(phase)}
     if app:
         labels["ztkit.io/app"] = app
@@ -81,21 +91,37 @@ def _policy(
     }
 
 
-def _pods(namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+def peer_pods(namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A policy peer: the pods with ``labels`` in ``namespace``."""
     return {
         "namespaceSelector": {"matchLabels": {NAMESPACE_LABEL: namespace}},
         "podSelector": {"matchLabels": labels},
     }
 
 
-def _port(port: int, protocol: str = "TCP") -> dict[str, Any]:
+def port_rule(port: int, protocol: str = "TCP") -> dict[str, Any]:
+    """A policy port."""
     return {"protocol": protocol, "port": port}
 
 
-def _outside_cluster(cidr: str | None) -> dict[str, Any]:
+def outside_cluster(cidr: str | None) -> dict[str, Any]:
+    """A policy peer outside the cluster: ``cidr``, or any public address."""
     if cidr:
         return {"ipBlock": {"cidr": cidr}}
     return {"ipBlock": {"cidr": ANYWHERE, "except": PRIVATE_NETWORKS}}
+
+
+def gateway_peer(gateway: GatewaySettings) -> dict[str, Any]:
+    """A policy peer: the gateway's pods."""
+    return peer_pods(gateway.namespace, dict(gateway.labels))
+
+
+def dns_egress() -> dict[str, Any]:
+    """An egress rule to the cluster's DNS, UDP and TCP."""
+    return {
+        "to": [peer_pods(DNS_NAMESPACE, DNS_POD_LABELS)],
+        "ports": [port_rule(53, "UDP"), port_rule(53, "TCP")],
+    }
 
 
 def segmentation_policies(
@@ -109,29 +135,22 @@ def segmentation_policies(
         the private ranges on its port).
     """
     inventory, settings = args.inventory, args.settings
-    gateway = settings.gateway
-    gateway_pods = {
-        "namespaceSelector": {"matchLabels": {NAMESPACE_LABEL: gateway.namespace}},
-        "podSelector": {"matchLabels": dict(gateway.labels)},
-    }
+    gateway_pods = gateway_peer(settings.gateway)
     namespaces = sorted({app.namespace for app in args.apps})
     keycloak = settings.idp if isinstance(settings.idp, KeycloakSettings) else None
-    dns = {
-        "to": [_pods(DNS_NAMESPACE, DNS_POD_LABELS)],
-        "ports": [_port(53, "UDP"), _port(53, "TCP")],
-    }
+    dns = dns_egress()
     policies: list[dict[str, Any]] = []
     warnings: list[str] = []
 
     # Default deny, and DNS, in every namespace of the wave.
     for namespace in namespaces + ([keycloak.namespace] if keycloak else []):
         policies.append(
-            _policy(
+            network_policy(
                 "default-deny", namespace, {}, ingress=[], egress=[], phase=args.phase
             )
         )
         policies.append(
-            _policy("allow-dns", namespace, {}, egress=[dns], phase=args.phase)
+            network_policy("allow-dns", namespace, {}, egress=[dns], phase=args.phase)
         )
 
     # Who may call each app: the gateway, and the apps that declare it.
@@ -146,36 +165,36 @@ def segmentation_policies(
             "app.kubernetes.io/instance": app.id,
         }
         idp_peer = (
-            _pods(keycloak.namespace, {"app.kubernetes.io/name": IDP_COMPONENT})
+            peer_pods(keycloak.namespace, {"app.kubernetes.io/name": IDP_COMPONENT})
             if keycloak
-            else _outside_cluster(None)
+            else outside_cluster(None)
         )
         idp_port = IDP_PORT if keycloak else 443
         policies.append(
-            _policy(
+            network_policy(
                 f"{app.id}-oauth2-proxy",
                 app.namespace,
                 proxy_labels,
                 app=app.id,
                 phase=args.phase,
-                ingress=[{"from": [gateway_pods], "ports": [_port(PROXY_PORT)]}],
-                egress=[{"to": [idp_peer], "ports": [_port(idp_port)]}],
+                ingress=[{"from": [gateway_pods], "ports": [port_rule(PROXY_PORT)]}],
+                egress=[{"to": [idp_peer], "ports": [port_rule(idp_port)]}],
             )
         )
 
-        ingress = [{"from": [gateway_pods], "ports": [_port(app.port)]}]
+        ingress = [{"from": [gateway_pods], "ports": [port_rule(app.port)]}]
         for caller in callers.get(app.id, []):
             ports = [
-                _port(inventory.port_of(d), d.protocol)
+                port_rule(inventory.port_of(d), d.protocol)
                 for d in caller.depends_on
                 if d.target == app.id
             ]
             ingress.append(
-                {"from": [_pods(caller.namespace, caller.selector)], "ports": ports}
+                {"from": [peer_pods(caller.namespace, caller.selector)], "ports": ports}
             )
         egress = []
         for dependency in app.depends_on:
-            port = _port(inventory.port_of(dependency), dependency.protocol)
+            port = port_rule(inventory.port_of(dependency), dependency.protocol)
             target: Application | DataStore | None = inventory.apps_by_id.get(
                 dependency.target
             )
@@ -190,13 +209,16 @@ def segmentation_policies(
                         f"{port['port']}/{port['protocol']} is allowed to public addresses "
                         f"only; give data store {target.id!r} a 'cidr' to reach a private one"
                     )
-                egress.append({"to": [_outside_cluster(target.cidr)], "ports": [port]})
+                egress.append({"to": [outside_cluster(target.cidr)], "ports": [port]})
             else:
                 egress.append(
-                    {"to": [_pods(target.namespace, target.selector)], "ports": [port]}
+                    {
+                        "to": [peer_pods(target.namespace, target.selector)],
+                        "ports": [port],
+                    }
                 )
         policies.append(
-            _policy(
+            network_policy(
                 app.id,
                 app.namespace,
                 app.selector,
@@ -213,9 +235,9 @@ def segmentation_policies(
             continue
         allowed = [
             {
-                "from": [_pods(caller.namespace, caller.selector)],
+                "from": [peer_pods(caller.namespace, caller.selector)],
                 "ports": [
-                    _port(inventory.port_of(d), d.protocol)
+                    port_rule(inventory.port_of(d), d.protocol)
                     for d in caller.depends_on
                     if d.target == store.id
                 ],
@@ -223,7 +245,7 @@ def segmentation_policies(
             for caller in callers.get(store.id, [])
         ]
         policies.append(
-            _policy(
+            network_policy(
                 f"{store.id}-callers",
                 store.namespace,
                 store.selector,
@@ -245,12 +267,12 @@ def segmentation_policies(
         if isinstance(keycloak.database, PostgresDatabase):
             egress.append(
                 {
-                    "to": [_outside_cluster(None)],
-                    "ports": [_port(keycloak.database.port)],
+                    "to": [outside_cluster(None)],
+                    "ports": [port_rule(keycloak.database.port)],
                 }
             )
         policies.append(
-            _policy(
+            network_policy(
                 IDP_COMPONENT,
                 keycloak.namespace,
                 {"app.kubernetes.io/name": IDP_COMPONENT},
@@ -260,7 +282,7 @@ def segmentation_policies(
                         "from": [gateway_pods, proxies]
                         if namespaces
                         else [gateway_pods],
-                        "ports": [_port(IDP_PORT)],
+                        "ports": [port_rule(IDP_PORT)],
                     }
                 ],
                 egress=egress,

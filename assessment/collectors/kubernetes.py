@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from assessment.collectors.evidence_output import build_evidence
 from assessment.collectors.kubernetes_objects import (
@@ -49,6 +50,9 @@ OAUTH2_PROXY_SETTINGS = "oauth2-proxy-settings"
 INVENTORY_WORKLOAD = "inventory-app-deployed"
 
 AUTH_URL_ANNOTATION = "nginx.ingress.kubernetes.io/auth-url"
+GATEWAY_ATTACHMENTS = frozenset({"ClientTrafficPolicy"})
+"""Envoy Gateway policies that live in the gateway's own namespace; a plan
+that holds one says nothing else about that namespace."""
 APP_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app")
 """Pod labels that name the app a workload runs."""
 
@@ -148,7 +152,11 @@ def _namespaces(snapshot: Snapshot) -> list[str]:
     """Namespaces to judge: declared or used, minus Kubernetes' own, and
     minus ``default`` unless something runs there."""
     declared = {item.name for item in snapshot.objects if item.kind == "Namespace"}
-    used = {item.namespace for item in snapshot.objects if item.namespace}
+    used = {
+        item.namespace
+        for item in snapshot.objects
+        if item.namespace and item.kind not in GATEWAY_ATTACHMENTS
+    }
     running = {item.namespace for item in snapshot.workloads()}
     names = (declared | used) - SYSTEM_NAMESPACES
     return sorted(name for name in names if name != "default" or name in running)
@@ -191,17 +199,41 @@ def _runs_oauth2_proxy(workload: KubeObject) -> bool:
 def _proxied_namespaces(snapshot: Snapshot) -> set[str]:
     """Namespaces with an oauth2-proxy, or a route that calls external auth
     (an Envoy Gateway SecurityPolicy with extAuth, or an ingress-nginx
-    Ingress with an auth-url annotation)."""
+    Ingress with an auth-url annotation), and the namespaces of the
+    external-auth services those routes call (such as the posture gate's),
+    where access is decided rather than granted."""
     # TODO: other external-auth mechanisms (Istio CUSTOM AuthorizationPolicy,
     # Traefik ForwardAuth, Gateway API extension filters) are not recognised.
     proxied = {str(w.namespace) for w in snapshot.workloads() if _runs_oauth2_proxy(w)}
     for policy in snapshot.of_kind("SecurityPolicy"):
         if policy.get(("spec", "extAuth"), dict):
             proxied.add(str(policy.namespace))
+            for kind in ("http", "grpc"):
+                backends = policy.get(
+                    ("spec", "extAuth", kind, "backendRefs"), list, []
+                )
+                for index in range(len(backends)):
+                    path = ("spec", "extAuth", kind, "backendRefs", index, "namespace")
+                    namespace = policy.get(path, str)
+                    if namespace:
+                        proxied.add(namespace)
     for ingress in snapshot.of_kind("Ingress"):
-        if ingress.get(("metadata", "annotations", AUTH_URL_ANNOTATION), str):
+        auth_url = ingress.get(("metadata", "annotations", AUTH_URL_ANNOTATION), str)
+        if auth_url:
             proxied.add(str(ingress.namespace))
+            service_namespace = _cluster_service_namespace(auth_url)
+            if service_namespace:
+                proxied.add(service_namespace)
     return proxied
+
+
+def _cluster_service_namespace(url: str) -> str | None:
+    """The namespace in a ``<service>.<namespace>.svc`` URL, if it is one."""
+    host = urlsplit(url).hostname or ""
+    parts = host.split(".")
+    if len(parts) >= 3 and parts[2] == "svc":
+        return parts[1]
+    return None
 
 
 SIGN_IN_ANNOTATION = "ztkit.io/sign-in"

@@ -11,6 +11,8 @@ from tests.conftest import ROOT
 from ztkit.plan_command import stack_config
 
 SAMPLE_WAVE = ("hris", "general-ledger", "treasury-payments", "ci", "timesheets")
+PUSH_KEY = "push-key-for-tests-0123456789abcdefghij"
+"""The gate's push key (``ztkit:gatePushKey``) renders get from phase 4 on."""
 
 
 def config_of(
@@ -25,7 +27,15 @@ def config_of(
         values["ztkit:oidcClientSecrets"] = json.dumps(
             {app: f"prod-secret-{app}" for app in apps}
         )
+    if phase >= 4:
+        values["ztkit:gatePushKey"] = PUSH_KEY
     return values
+
+
+def secret_keys_of(stack: str, phase: int) -> tuple[str, ...]:
+    """The config keys a render of ``stack`` at ``phase`` treats as secret."""
+    keys = ("ztkit:oidcClientSecrets",) if stack == "prod" else ()
+    return (*keys, "ztkit:gatePushKey") if phase >= 4 else keys
 
 
 @cache
@@ -33,8 +43,9 @@ def rendered(
     stack: str, phase: int, wave: tuple[str, ...] | str = SAMPLE_WAVE
 ) -> Render:
     """The render of a sample stack at ``phase`` (cached: renders are read-only)."""
-    secret_keys = ("ztkit:oidcClientSecrets",) if stack == "prod" else ()
-    return render_program(config_of(stack, phase, wave), ROOT, stack, secret_keys)
+    return render_program(
+        config_of(stack, phase, wave), ROOT, stack, secret_keys_of(stack, phase)
+    )
 
 
 def by_kind(render: Render, kind: str) -> list[dict[str, object]]:

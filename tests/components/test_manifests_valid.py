@@ -26,8 +26,18 @@ def _crd_schema(api_version: str, kind: str) -> dict[str, Any]:
 
 def _is_custom(manifest: dict[str, Any]) -> bool:
     return manifest["apiVersion"].startswith(
-        ("gateway.networking.k8s.io/", "gateway.envoyproxy.io/")
+        ("gateway.networking.k8s.io/", "gateway.envoyproxy.io/", "cert-manager.io/")
     )
+
+
+def validate_object(manifest: dict[str, Any]) -> None:
+    """Check one rendered object against its Kubernetes or CRD schema."""
+    if _is_custom(manifest):
+        jsonschema.validate(
+            manifest, _crd_schema(manifest["apiVersion"], manifest["kind"])
+        )
+    else:
+        kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -36,12 +46,7 @@ def test_every_object_validates(stack: str, phase: int) -> None:
     manifests = rendered(stack, phase).manifests(show_secrets=True)
 
     for manifest in manifests:
-        if _is_custom(manifest):
-            jsonschema.validate(
-                manifest, _crd_schema(manifest["apiVersion"], manifest["kind"])
-            )
-        else:
-            kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
+        validate_object(manifest)
     # Keycloak arrives with phase 1 on dev; prod's external issuer deploys nothing.
     expected_some = phase >= 2 or (stack == "dev" and phase == 1)
     assert bool(manifests) == expected_some

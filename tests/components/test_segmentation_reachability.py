@@ -1,10 +1,11 @@
-"""Phase 3 of the sample, checked by the reachability analyzer.
+"""Phases 3 and 4 of the sample, checked by the reachability analyzer.
 
 Every app and in-cluster data store of the inventory gets a stand-in
 Deployment (its pod labels and port), next to the gateway's and the cluster
 DNS pods, and the rendered phase-3 policies decide who reaches whom: every
 path the inventory declares is open, everything else into or out of the wave
-is closed.
+is closed. Phase 4 adds the posture gate: the gateway reaches it, it reaches
+the wave's proxies and its Redis, and nothing else reaches either.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ INVENTORY = load_inventory(SAMPLE / "inventory.yaml")
 WAVE = [INVENTORY.apps_by_id[app] for app in SAMPLE_WAVE]
 GATEWAY = "envoy-gateway-system/envoy"
 DNS = "kube-system/coredns"
+GATE = "ztkit-gate/posture-gate"
+REDIS = "ztkit-gate/posture-gate-redis"
 
 
 def _deployment(
@@ -60,8 +63,8 @@ def _in_cluster() -> list[Application | DataStore]:
 
 
 @cache
-def _evaluator(root: Path) -> MatrixEvaluator:
-    for manifest in rendered("dev", 3).manifests():
+def _evaluator(root: Path, phase: int = 3) -> MatrixEvaluator:
+    for manifest in rendered("dev", phase).manifests():
         target = root / "render" / object_path(manifest)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(yaml.safe_dump(manifest, sort_keys=False))
@@ -85,6 +88,11 @@ def _evaluator(root: Path) -> MatrixEvaluator:
 @pytest.fixture(scope="module")
 def evaluator(tmp_path_factory: pytest.TempPathFactory) -> MatrixEvaluator:
     return _evaluator(tmp_path_factory.mktemp("reachability"))
+
+
+@pytest.fixture(scope="module")
+def gate_evaluator(tmp_path_factory: pytest.TempPathFactory) -> MatrixEvaluator:
+    return _evaluator(tmp_path_factory.mktemp("reachability-phase-4"), 4)
 
 
 def _reaches(matrix: Reachability, source: str, destination: str) -> bool:
@@ -158,3 +166,50 @@ def test_apps_outside_the_wave_keep_their_open_network(
 
     assert wiki not in WAVE and status not in WAVE
     assert _reaches(matrix, _key(wiki), _key(status))
+
+
+def test_the_gate_reaches_every_wave_proxy_and_is_reached_by_the_gateway_only(
+    gate_evaluator: MatrixEvaluator,
+) -> None:
+    proxy_port = gate_evaluator.evaluate(4180)
+    gate_port = gate_evaluator.evaluate(8080)
+    wiki = _key(INVENTORY.apps_by_id["wiki"])
+
+    for app in WAVE:
+        proxy = f"{app.namespace}/{app.id}-oauth2-proxy"
+        assert _reaches(proxy_port, GATE, proxy), app.id
+        assert _reaches(proxy_port, GATEWAY, proxy), app.id
+        assert not _reaches(proxy_port, wiki, proxy), app.id
+        assert not _reaches(gate_port, _key(app), GATE), app.id
+    assert _reaches(gate_port, GATEWAY, GATE)
+    assert not _reaches(gate_port, wiki, GATE)
+
+
+def test_the_gate_reaches_no_app_and_redis_takes_the_gate_alone(
+    gate_evaluator: MatrixEvaluator,
+) -> None:
+    redis_port = gate_evaluator.evaluate(6379)
+    gateway_port = gate_evaluator.evaluate(443)
+
+    assert _reaches(redis_port, GATE, REDIS)
+    assert not _reaches(redis_port, GATEWAY, REDIS)
+    assert not _reaches(redis_port, _key(INVENTORY.apps_by_id["wiki"]), REDIS)
+    for app in WAVE:
+        assert not _reaches(gate_evaluator.evaluate(app.port), GATE, _key(app))
+        assert not _reaches(redis_port, _key(app), REDIS)
+    # Nothing scrapes the gate until a metrics namespace is named.
+    assert not _reaches(gate_evaluator.evaluate(9090), GATEWAY, GATE)
+    assert not _reaches(gateway_port, GATE, GATEWAY)
+
+
+def test_phase_four_keeps_every_path_of_phase_three(
+    evaluator: MatrixEvaluator, gate_evaluator: MatrixEvaluator
+) -> None:
+    for app in WAVE:
+        before = evaluator.evaluate(app.port)
+        after = gate_evaluator.evaluate(app.port)
+        for source in INVENTORY.applications:
+            if source.id != app.id:
+                assert _reaches(before, _key(source), _key(app)) == _reaches(
+                    after, _key(source), _key(app)
+                ), (source.id, app.id)

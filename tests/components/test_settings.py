@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 
 from components.errors import StackConfigError
-from components.settings import KeycloakSettings, parse_settings
+from components.settings import (
+    CertManagerDeviceCa,
+    InClusterRedis,
+    KeycloakSettings,
+    parse_settings,
+)
 
 VALID: dict[str, Any] = {
     "phase": 2,
@@ -35,6 +40,29 @@ def test_defaults_fill_a_minimal_stack() -> None:
     assert settings.idp.image.startswith("quay.io/keycloak/keycloak:")
     assert settings.gateway.kind == "envoy-gateway"
     assert settings.issuer_url == "https://sso.internal.example.org/realms/ztkit"
+    assert settings.posture.namespace == "ztkit-gate"
+    assert settings.posture.replicas == 2
+    assert isinstance(settings.posture.device_ca, CertManagerDeviceCa)
+    assert isinstance(settings.posture.redis, InClusterRedis)
+    assert settings.posture.metrics_namespace is None
+
+
+def test_posture_reuses_the_gate_s_own_checks_and_access_table() -> None:
+    settings = parse_settings(
+        _with(
+            posture={
+                "checks": {
+                    "min_os_version": {"macos": "14.4"},
+                    "max_check_in_age": 3600,
+                },
+                "access": {"office_network": {"internal": {"unknown": "read_only"}}},
+            }
+        )
+    )
+
+    assert settings.posture.checks.min_os_version == {"macos": "14.4"}
+    assert settings.posture.checks.max_check_in_age.total_seconds() == 3600
+    assert settings.posture.access.level_for("internal", "unknown", True) == "read_only"
 
 
 @pytest.mark.parametrize(
@@ -70,6 +98,49 @@ def test_defaults_fill_a_minimal_stack() -> None:
             "'ingress-nginx'",
         ),
         ({"wave": ["Payroll"]}, "ztkit:wave"),
+        (
+            {"posture": {"replicas": 0}},
+            "ztkit:posture.replicas: 0 is out of range; must be at least 1",
+        ),
+        (
+            {"posture": {"checkz": {}}},
+            "ztkit:posture.checkz: unknown field 'checkz'; did you mean 'checks'?",
+        ),
+        (
+            {"posture": {"checks": {"min_os_version": {"macos": "fourteen"}}}},
+            "ztkit:posture.checks.min_os_version: macos: 'fourteen' is not a dotted "
+            "numeric version",
+        ),
+        (
+            {"posture": {"checks": {"min_os_version": {"beos": "5"}}}},
+            "ztkit:posture.checks.min_os_version.beos: 'beos' is not allowed; "
+            "expected 'macos'",
+        ),
+        (
+            {"posture": {"access": {"levels": {"public": {}}}}},
+            "ztkit:posture.access.levels: public: no level for unknown",
+        ),
+        (
+            {"posture": {"device_ca": {"kind": "vault"}}},
+            "ztkit:posture.device_ca.kind: 'vault' is not allowed for 'kind'; "
+            "expected 'cert-manager', 'provided'",
+        ),
+        (
+            {"posture": {"redis": {"kind": "external"}}},
+            "ztkit:posture.redis.cidr: required stack setting is missing",
+        ),
+        (
+            {"posture": {"redis": {"kind": "external", "cidr": "0.0.0.0/0"}}},
+            "ztkit:posture.redis.cidr: '0.0.0.0/0' is every address",
+        ),
+        (
+            {"posture": {"office_networks": ["10.1.0.300/24"]}},
+            "ztkit:posture.office_networks: '10.1.0.300/24' is not an IP network",
+        ),
+        (
+            {"posture": {"feed": {"key": "../devices.json"}}},
+            "ztkit:posture.feed.key: '../devices.json' does not match",
+        ),
     ],
 )
 def test_each_bad_setting_is_named(changes: dict[str, Any], message: str) -> None:

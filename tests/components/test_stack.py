@@ -61,14 +61,18 @@ def test_every_child_has_a_parent_named_after_it() -> None:
 
 
 @pytest.mark.parametrize(
-    ("phase", "proxies", "keycloak"), [(0, 0, 0), (1, 0, 1), (2, 5, 1)]
+    ("phase", "proxies", "keycloak", "gates"),
+    [(0, 0, 0, 0), (1, 0, 1, 0), (2, 5, 1, 0), (3, 5, 1, 0), (4, 5, 1, 1)],
 )
-def test_phases_add_components(phase: int, proxies: int, keycloak: int) -> None:
+def test_phases_add_components(
+    phase: int, proxies: int, keycloak: int, gates: int
+) -> None:
     render = rendered("dev", phase)
     deployments = [d["metadata"]["name"] for d in by_kind(render, "Deployment")]
 
     assert sum(name.endswith("-oauth2-proxy") for name in deployments) == proxies
     assert deployments.count("keycloak") == keycloak
+    assert deployments.count("posture-gate") == gates
 
 
 def test_a_proxy_per_app_of_the_wave_and_nothing_for_the_rest() -> None:
@@ -191,10 +195,10 @@ def test_secret_config_values_never_appear_either() -> None:
 
 def test_phases_beyond_the_implemented_ones_warn() -> None:
     assert (
-        "phase 4 asked for; this version deploys phases 1-3"
-        in rendered("dev", 4).warnings
+        "phase 5 asked for; this version deploys phases 1-4"
+        in rendered("dev", 5).warnings
     )
-    assert not [w for w in rendered("dev", 3).warnings if "asked for" in w]
+    assert not [w for w in rendered("dev", 4).warnings if "asked for" in w]
     assert rendered("dev", 2).warnings == []
 
 

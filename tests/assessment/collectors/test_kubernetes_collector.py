@@ -252,6 +252,69 @@ def test_an_external_auth_route_counts_as_an_access_proxy() -> None:
     ]
 
 
+def test_the_namespace_of_an_external_auth_service_counts_as_access_control() -> None:
+    security_policy = KubeObject(
+        {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+            "kind": "SecurityPolicy",
+            "metadata": {"name": "shop-auth", "namespace": "shop"},
+            "spec": {
+                "extAuth": {
+                    "http": {
+                        "backendRefs": [
+                            {"name": "gate", "namespace": "gate", "port": 8080}
+                        ]
+                    }
+                }
+            },
+        },
+        "test",
+    )
+    ingress = obj(
+        "Ingress",
+        "shop",
+        "nginx",
+        metadata={
+            "annotations": {
+                "nginx.ingress.kubernetes.io/auth-url": (
+                    "http://checker.nginx-gate.svc.cluster.local:8080/auth"
+                )
+            }
+        },
+    )
+
+    passing = collect(
+        *app_and_service("gate"),
+        security_policy,
+        *app_and_service("nginx-gate"),
+        ingress,
+    )
+    failing = collect(*app_and_service("gate"), *app_and_service("nginx-gate"))
+
+    assert by_function(passing, "applications-workloads/application-access") == [
+        ("pass", "initial", "app Services"),
+    ]
+    assert len(by_function(failing, "applications-workloads/application-access")) == 2
+
+
+def test_a_gateway_policy_alone_does_not_put_its_namespace_under_judgement() -> None:
+    client_policy = KubeObject(
+        {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+            "kind": "ClientTrafficPolicy",
+            "metadata": {"name": "certificates", "namespace": "envoy-gateway-system"},
+            "spec": {},
+        },
+        "test",
+    )
+    config_map = obj("ConfigMap", "settings", "envoy-gateway-system")
+
+    assert by_function(collect(client_policy), "networks/network-segmentation") == []
+    assert by_function(
+        collect(client_policy, config_map), "networks/network-segmentation"
+    ) == [("fail", "traditional", "Namespace envoy-gateway-system")]
+
+
 def test_services_selecting_no_app_pods_are_not_judged() -> None:
     evidence = collect(
         deployment("shop", {"app": "shop"}),

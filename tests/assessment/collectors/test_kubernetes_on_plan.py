@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assessment.collectors.kubernetes import collect_kubernetes
 from assessment.collectors.kubernetes_manifests import read_manifests
 from assessment.inventory import load_inventory
@@ -11,11 +13,12 @@ from tests.conftest import SAMPLE
 from ztkit.cli import main
 
 
-def test_a_phase_three_plan_passes_the_proxy_segmentation_and_pod_checks(
-    tmp_path: Path,
+@pytest.mark.parametrize("phase", [3, 4])
+def test_a_segmented_plan_passes_the_proxy_segmentation_and_pod_checks(
+    tmp_path: Path, phase: int
 ) -> None:
     out = tmp_path / "plan"
-    assert main(["plan", "--phase", "3", "--out", str(out)]) == 0
+    assert main(["plan", "--phase", str(phase), "--out", str(out)]) == 0
     assert (out / "plan.json").exists()
 
     evidence = collect_kubernetes(
