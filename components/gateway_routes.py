@@ -137,7 +137,9 @@ def ingress(
             ),
         }
         if gate is not None:
-            annotations.update(gate_ingress_annotations(gate, name, namespace))
+            annotations.update(
+                gate_ingress_annotations(gate, name, namespace, IDENTITY_HEADERS)
+            )
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",

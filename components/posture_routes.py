@@ -100,6 +100,10 @@ def auth_request_headers_name(ingress_name: str) -> str:
     return f"{ingress_name}-posture-gate-headers"
 
 
+DECISION_HEADERS = ("X-Ztkit-Device-Trust", "X-Ztkit-Access-Level")
+"""The gate's verdict, passed on to the app so it can show read-only views."""
+
+
 def auth_request_headers(
     ingress_name: str, namespace: str, labels: dict[str, str]
 ) -> dict[str, Any]:
@@ -117,7 +121,10 @@ def auth_request_headers(
 
 
 def gate_ingress_annotations(
-    target: PostureGateTarget, ingress_name: str, namespace: str
+    target: PostureGateTarget,
+    ingress_name: str,
+    namespace: str,
+    identity_headers: list[str],
 ) -> dict[str, str]:
     """ingress-nginx annotations that ask for a device certificate and hand it
     to the gate; ``auth-url`` goes to the gate instead of the proxy."""
@@ -125,6 +132,9 @@ def gate_ingress_annotations(
     ca_namespace = namespace if target.device_ca_beside_apps else target.namespace
     return {
         f"{prefix}/auth-url": target.auth_url,
+        f"{prefix}/auth-response-headers": ",".join(
+            [*identity_headers, *DECISION_HEADERS]
+        ),
         f"{prefix}/auth-tls-secret": f"{ca_namespace}/{target.device_ca}",
         f"{prefix}/auth-tls-verify-client": "optional",
         f"{prefix}/auth-proxy-set-headers": (
@@ -155,7 +165,7 @@ def gate_external_auth(
                 }
             ],
             "path": AUTH_PATH,
-            "headersToBackend": list(identity_headers),
+            "headersToBackend": [*identity_headers, *DECISION_HEADERS],
         },
     }
 

@@ -595,6 +595,13 @@ def test_every_wave_app_s_check_goes_to_the_gate_with_the_headers_it_reads() -> 
             {"name": "posture-gate", "namespace": GATE_NAMESPACE, "port": 8080}
         ]
         assert external_auth["http"]["path"] == "/auth"
+        # The app learns who asked and what the gate allowed them.
+        assert {
+            "X-Auth-Request-User",
+            "X-Auth-Request-Groups",
+            "X-Ztkit-Device-Trust",
+            "X-Ztkit-Access-Level",
+        } <= set(external_auth["http"]["headersToBackend"])
         headers = {h.lower() for h in external_auth["headersToExtAuth"]}
         assert {"cookie", "x-forwarded-client-cert", "x-request-id"} <= headers
         # Only Envoy's own view of the request: headers a client could write
@@ -645,6 +652,14 @@ def test_ingress_nginx_hands_the_certificate_to_the_gate() -> None:
             f"http://posture-gate.{GATE_NAMESPACE}.svc.cluster.local:8080/auth"
         )
         assert annotations[prefix + "auth-tls-verify-client"] == "optional"
+        assert annotations[prefix + "auth-response-headers"].split(",") == [
+            "X-Auth-Request-User",
+            "X-Auth-Request-Email",
+            "X-Auth-Request-Groups",
+            "X-Auth-Request-Preferred-Username",
+            "X-Ztkit-Device-Trust",
+            "X-Ztkit-Access-Level",
+        ]
         assert annotations[prefix + "auth-tls-secret"] == f"{GATE_NAMESPACE}/device-ca"
         assert (
             annotations[prefix + "auth-signin"]
