@@ -30,6 +30,10 @@ from gate.errors import GateError
 
 logger = logging.getLogger(__name__)
 
+_POLL_SECONDS = 0.5
+"""How long the follower waits for a message before checking whether to stop."""
+_CLOSE_TIMEOUT = 3.0
+
 
 class StoreUnavailable(GateError):
     """The shared store cannot be reached, so a push cannot reach every replica."""
@@ -103,6 +107,7 @@ class SharedStore:
         self._channel = f"{prefix}:device-updates"
         self._nonce_prefix = f"{prefix}:push-nonce:"
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.connected = False
 
     def start(self) -> None:
@@ -111,10 +116,14 @@ class SharedStore:
 
     async def close(self) -> None:
         """Stop following and close the connection."""
+        # The follower polls and checks this event rather than being cancelled:
+        # redis-py can lose a cancellation that lands inside one of its
+        # timeouts, which would leave shutdown waiting for ever.
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            _, pending = await asyncio.wait({self._task}, timeout=_CLOSE_TIMEOUT)
+            for task in pending:
+                task.cancel()
         self.connected = False
         await self._client.aclose()
 
@@ -149,14 +158,15 @@ class SharedStore:
 
     async def _follow(self) -> None:
         delay = 0.1
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self._follow_once()
             except (RedisError, OSError) as error:
                 if self.connected:
                     logger.warning("shared store lost: %s", type(error).__name__)
                 self.connected = False
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
             delay = min(delay * 2, 5.0)
 
     async def _follow_once(self) -> None:
@@ -166,8 +176,11 @@ class SharedStore:
             self._take(await self._client.hgetall(self._hash))
             self.connected = True
             logger.info("shared store connected")
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
+            while not self._stopping.is_set():
+                message = await pubsub.get_message(
+                    ignore_subscribe_messages=True, timeout=_POLL_SECONDS
+                )
+                if message is None or message.get("type") != "message":
                     continue
                 try:
                     update = json.loads(message["data"])

@@ -219,7 +219,8 @@ async def running_gate(
         yield running
     finally:
         stop.set()
-        await task
+        # A gate that cannot stop fails the test instead of hanging the suite.
+        await asyncio.wait_for(task, 30)
         await standin_server.stop()
 
 
