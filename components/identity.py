@@ -28,6 +28,7 @@ from components.workload import (
     native,
     resources,
     restricted_container_security,
+    restricted_namespace_metadata,
     restricted_pod_security,
     selector,
     service_spec,
@@ -209,14 +210,7 @@ class IdentityProvider(pulumi.ComponentResource):
         # Keycloak's own namespace, held to the restricted Pod Security Standard.
         k8s.core.v1.Namespace(
             f"{name}-namespace",
-            metadata={
-                "name": namespace,
-                "labels": {
-                    **meta_labels,
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                },
-            },
+            metadata=restricted_namespace_metadata(namespace, meta_labels),
             opts=child,
         )
 

@@ -25,6 +25,19 @@ def selector(component: str, instance: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance}
 
 
+def restricted_namespace_metadata(name: str, labels: dict[str, str]) -> dict[str, Any]:
+    """A namespace's metadata that holds its pods to the restricted Pod Security
+    Standard, refusing any pod that asks for more."""
+    return {
+        "name": name,
+        "labels": {
+            **labels,
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+        },
+    }
+
+
 def restricted_pod_security(user: int) -> dict[str, Any]:
     """A pod security context that meets the restricted Pod Security Standard."""
     return {

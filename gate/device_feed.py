@@ -66,6 +66,17 @@ def normalise_fingerprint(value: str) -> str:
     return candidate
 
 
+def fingerprint_key(value: str | None) -> str | None:
+    """The lookup key for a fingerprint in any accepted spelling; ``None`` when
+    there is none or it is malformed."""
+    if not value:
+        return None
+    try:
+        return normalise_fingerprint(value)
+    except ValueError:
+        return None
+
+
 class DeviceRecord(BaseModel):
     """What MDM and EDR last reported about one device."""
 
@@ -267,10 +278,5 @@ class DeviceFeed:
         Returns ``None`` when there is no fingerprint, it is malformed or the
         device is not in the feed.
         """
-        if not fingerprint:
-            return None
-        try:
-            key = normalise_fingerprint(fingerprint)
-        except ValueError:
-            return None
-        return self._devices.get(key)
+        key = fingerprint_key(fingerprint)
+        return None if key is None else self._devices.get(key)

@@ -25,7 +25,7 @@ import redis.asyncio as redis
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from gate.device_feed import DeviceFeed, DeviceRecord, normalise_fingerprint
+from gate.device_feed import DeviceFeed, DeviceRecord, fingerprint_key
 from gate.errors import GateError
 
 logger = logging.getLogger(__name__)
@@ -71,11 +71,8 @@ class DeviceStore:
 
     def lookup(self, fingerprint: str | None) -> DeviceRecord | None:
         """The newest report for a certificate fingerprint, or ``None``."""
-        if not fingerprint:
-            return None
-        try:
-            key = normalise_fingerprint(fingerprint)
-        except ValueError:
+        key = fingerprint_key(fingerprint)
+        if key is None:
             return None
         from_feed = self.feed.devices.get(key)
         pushed = self._pushed.get(key)
