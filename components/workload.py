@@ -25,9 +25,9 @@ def selector(component: str, instance: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": instance}
 
 
-def restricted_namespace_metadata(name: str, labels: dict[str, str]) -> dict[str, Any]:
+def restricted_namespace_metadata(name: str, labels: dict[str, str]) -> Any:
     """A namespace's metadata that holds its pods to the restricted Pod Security
-    Standard, refusing any pod that asks for more."""
+    Standard, refusing any pod that asks for more (``Any`` as with ``native``)."""
     return {
         "name": name,
         "labels": {
