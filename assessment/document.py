@@ -1,8 +1,9 @@
 """Reading hand-written YAML and JSON files into validated models.
 
-Files are parsed with the fast loader of ``yaml_loader``. Positions are only needed when
-something is wrong, so the slower round-trip parse that records them runs on
-the error path alone.
+Files are parsed with ``yaml_loader.load_yaml``, which takes the compiled
+yaml_rs fast path where that reads the text exactly as PyYAML would.
+Positions are only needed when something is wrong, so the slower round-trip
+parse that records them runs on the error path alone.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def read_text(path: Path, error_class: type[InputError]) -> str:
 
 
 def parse_yaml(path: Path, text: str, error_class: type[InputError]) -> Any:
-    """Parse YAML with the fast loader, turning syntax errors into one line."""
+    """Parse YAML with the input loader, turning syntax errors into one line."""
     try:
         return load_yaml(text)
     except yaml.MarkedYAMLError as exc:

@@ -9,7 +9,7 @@ its stage.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessment.document import Document, did_you_mean
 from assessment.errors import EvidenceError
-from assessment.inventory import Application, Inventory
+from assessment.inventory import Application, DataStore, Inventory
 from assessment.maturity_model import MaturityModel, Stage
 
 INVENTORY_SOURCE = "inventory"
@@ -141,12 +141,13 @@ def inventory_evidence(inventory: Inventory) -> list[EvidenceItem]:
     return items
 
 
-def _names(apps: Iterable[Application | object]) -> str:
-    ids = [getattr(app, "id", str(app)) for app in apps]
-    shown = ", ".join(ids[:NAMES_SHOWN])
-    return shown + (
-        f" and {len(ids) - NAMES_SHOWN} more" if len(ids) > NAMES_SHOWN else ""
-    )
+def _names(entries: Sequence[Application | DataStore]) -> str:
+    """The ids of the first few entries, and how many more there are."""
+    # Look at the shown entries alone: the list may hold every app of a large
+    # inventory.
+    shown = ", ".join(entry.id for entry in entries[:NAMES_SHOWN])
+    more = len(entries) - NAMES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _fact(

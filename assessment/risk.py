@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from assessment.inventory import Application, Classification, Inventory
 
@@ -56,9 +57,11 @@ class AppRisk:
     dependents: int
     crown_jewel: bool
 
-    @property
+    @cached_property
     def risk(self) -> float:
         """The risk score, 0 to 100, one decimal."""
+        # Cached because sorting and ranking read it many times per app, and
+        # rounding to a decimal is slow enough to show on a large inventory.
         return round(100 * self.impact * self.likelihood, 1)
 
 
