@@ -147,7 +147,7 @@ def gate_config(workdir: Path, identity_url: str, **overrides: Any) -> dict[str,
     """A configuration for the test apps, with Envoy-style certificate headers."""
     config: dict[str, Any] = {
         "apps": copy.deepcopy(APPS),
-        "identity": {"url": f"{identity_url}/oauth2/auth", "timeout": 0.3},
+        "identity": {"url": f"{identity_url}/oauth2/auth", "timeout": 1.0},
         "client_certificate": {
             "format": "xfcc",
             "certificate_header": "X-Forwarded-Client-Cert",

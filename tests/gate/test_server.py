@@ -189,8 +189,8 @@ def test_a_misbehaving_identity_provider_denies(tmp_path: Path, mode: str) -> No
             gate.standin.mode = mode  # type: ignore[assignment]
             started = time.monotonic()
             assert await gate.ask(client, method="POST") == 403
-            # The configured timeout is 0.3 s: a hanging provider costs no more.
-            assert time.monotonic() - started < 2
+            # The configured timeout is 1 s: a hanging provider costs no more.
+            assert time.monotonic() - started < 3
             assert gate.lines[-1]["cause"] == "identity_unavailable"
 
             gate.standin.mode = "normal"
@@ -219,7 +219,7 @@ def test_a_flood_of_sessions_keeps_the_cache_bounded(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with (
             running_gate(
-                tmp_path, default_feed(), identity={"cache_size": 200}
+                tmp_path, default_feed(), identity={"cache_size": 200, "timeout": 10}
             ) as gate,
             aiohttp.ClientSession() as client,
         ):
