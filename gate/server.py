@@ -378,9 +378,8 @@ class Gate:
         return self._finish(line.allow(decision.reason), response)
 
     def _finish(
-        self, outcome: _Outcome, response: web.Response | None = None
+        self, line: DecisionLine, response: web.Response | None = None
     ) -> web.Response:
-        line = outcome.line
         self.metrics.decisions.labels(line.decision, line.cause).inc()
         self.metrics.decision_seconds.observe(line.latency_ms / 1000)
         log_decision(line)
@@ -401,10 +400,7 @@ class Gate:
             self.metrics.pushes.labels("disabled").inc()
             return web.json_response({"error": "pushes are not enabled"}, status=404)
         limit = config.push.max_body_bytes
-        if (
-            request.content_length is None
-            or request.content_length > config.push.max_body_bytes
-        ):
+        if request.content_length is None or request.content_length > limit:
             self.metrics.pushes.labels("too_large").inc()
             return web.json_response(
                 {
@@ -453,11 +449,6 @@ class Gate:
         return web.json_response({"received": len(records), "newer": taken})
 
 
-@dataclass
-class _Outcome:
-    line: DecisionLine
-
-
 class _LineBuilder:
     """Collects the fields of a request's decision line as the request goes."""
 
@@ -480,33 +471,33 @@ class _LineBuilder:
         self.request_id = request.request_id
         self.client = request.client_address
 
-    def _line(self, decision: str, status: int, cause: str, reason: str) -> _Outcome:
-        return _Outcome(
-            DecisionLine(
-                app=self.app,
-                method=self.method,
-                path=self.path,
-                user=self.user,
-                device=self.device,
-                device_trust=self.device_trust,
-                decision=decision,
-                access_level=self.access_level,
-                status=status,
-                reason=reason,
-                cause=cause,
-                latency_ms=round((time.perf_counter() - self.started) * 1000, 3),
-                request_id=self.request_id,
-                client=self.client,
-            )
+    def _line(
+        self, decision: str, status: int, cause: str, reason: str
+    ) -> DecisionLine:
+        return DecisionLine(
+            app=self.app,
+            method=self.method,
+            path=self.path,
+            user=self.user,
+            device=self.device,
+            device_trust=self.device_trust,
+            decision=decision,
+            access_level=self.access_level,
+            status=status,
+            reason=reason,
+            cause=cause,
+            latency_ms=round((time.perf_counter() - self.started) * 1000, 3),
+            request_id=self.request_id,
+            client=self.client,
         )
 
-    def allow(self, reason: str) -> _Outcome:
+    def allow(self, reason: str) -> DecisionLine:
         return self._line("allow", 200, "allowed", reason)
 
-    def deny(self, cause: str, reason: str) -> _Outcome:
+    def deny(self, cause: str, reason: str) -> DecisionLine:
         return self._line("deny", 403, cause, reason)
 
-    def sign_in(self, reason: str) -> _Outcome:
+    def sign_in(self, reason: str) -> DecisionLine:
         return self._line("sign_in", 401, "no_session", reason)
 
 

@@ -264,8 +264,7 @@ def run_exposure(arguments: argparse.Namespace) -> int:
     """Print who may reach each crown jewel and each workload's blast radius."""
     import datetime
 
-    from assessment.atomic_file import write_atomic
-    from assessment.errors import InputError
+    from assessment.collectors.evidence_output import write_evidence
     from assessment.inventory import load_inventory
     from assessment.reachability.exposure import analyse_exposure, exposure_evidence
     from assessment.reachability.inventory_endpoints import with_stand_ins
@@ -289,10 +288,7 @@ def run_exposure(arguments: argparse.Namespace) -> int:
         )
         evidence = exposure_evidence(report, scope, datetime.datetime.now(datetime.UTC))
         output = arguments.evidence_output
-        try:
-            write_atomic(output, evidence.model_dump_json(indent=2) + "\n")
-        except OSError as exc:
-            raise InputError(output, f"cannot write: {exc.strerror or exc}") from None
+        write_evidence(output, evidence)
         failing = sum(item.status == "fail" for item in evidence.items)
         print(
             f"wrote {output}: {len(evidence.items)} items ({failing} failing), "
