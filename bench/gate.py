@@ -50,7 +50,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gate.demo_nginx import (
     GATE_REQUEST_HEADERS,
     IDENTITY_RESPONSE_HEADERS,
+    captured_variable,
     nginx_command,
+    upstream_variable,
     user_directive,
 )
 from gate.device_ca import (
@@ -150,12 +152,11 @@ def nginx_config(workdir: Path, ports: Ports) -> str:
         for name, value in GATE_REQUEST_HEADERS
     )
     captured = "\n".join(
-        f"        auth_request_set $gate_{h.lower().replace('-', '_')} "
-        f"$upstream_http_{h.lower().replace('-', '_')};"
+        f"        auth_request_set {captured_variable(h)} {upstream_variable(h)};"
         for h in IDENTITY_RESPONSE_HEADERS
     )
     to_app = "\n".join(
-        f"        proxy_set_header {h} $gate_{h.lower().replace('-', '_')};"
+        f"        proxy_set_header {h} {captured_variable(h)};"
         for h in IDENTITY_RESPONSE_HEADERS
     )
     auth_upstream = {"b": "bench_allow", "c": "bench_gate"}

@@ -82,11 +82,13 @@ class NginxSettings:
     device_ca: Path
 
 
-def _variable(header: str) -> str:
+def captured_variable(header: str) -> str:
+    """The nginx variable an ``auth_request_set`` keeps the gate's ``header`` in."""
     return "$gate_" + header.lower().replace("-", "_")
 
 
-def _upstream_variable(header: str) -> str:
+def upstream_variable(header: str) -> str:
+    """nginx's variable for a response header of the upstream (here the gate)."""
     return "$upstream_http_" + header.lower().replace("-", "_")
 
 
@@ -117,12 +119,12 @@ def nginx_config(settings: NginxSettings) -> str:
         for name, value in GATE_REQUEST_HEADERS
     )
     captured = "\n".join(
-        f"            auth_request_set {_variable(h)} {_upstream_variable(h)};"
+        f"            auth_request_set {captured_variable(h)} {upstream_variable(h)};"
         for h in IDENTITY_RESPONSE_HEADERS
     )
     app_headers = "\n".join(
         [
-            f"            proxy_set_header {h} {_variable(h)};"
+            f"            proxy_set_header {h} {captured_variable(h)};"
             for h in IDENTITY_RESPONSE_HEADERS
         ]
         + [f'            proxy_set_header {h} "";' for h in APP_CLEARED_HEADERS]
