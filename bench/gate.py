@@ -352,22 +352,24 @@ def main() -> int:
     write_material(workdir, ports)
     (workdir / "nginx.conf").write_text(nginx_config(workdir, ports))
     python = sys.executable
-    gate_env_log = workdir / "decisions.log"
+    decision_log = workdir / "decisions.log"
     commands = {
         "app": [python, str(PEERS), "app", str(ports.app)],
         "allow": [python, str(PEERS), "allow", str(ports.allow)],
         "identity": [
             python,
-            str(PEERS),
-            "identity",
-            str(ports.identity),
+            "-m",
+            "gate.identity_standin",
+            "--sessions",
             str(workdir / "sessions.json"),
+            "--port",
+            str(ports.identity),
         ],
         "gate": [
             "sh",
             "-c",
             f'exec "{python}" -m gate serve --config "{workdir / "gate.yaml"}" '
-            f'--port {ports.gate} --log-level warning > "{gate_env_log}"',
+            f'--port {ports.gate} --log-level warning > "{decision_log}"',
         ],
         "nginx": nginx_command(nginx, workdir),
     }
@@ -395,7 +397,7 @@ def main() -> int:
                     )
                 )
 
-    decisions = sum(1 for _ in gate_env_log.open()) if gate_env_log.exists() else 0
+    decisions = sum(1 for _ in decision_log.open()) if decision_log.exists() else 0
     shutil.rmtree(workdir, ignore_errors=True)
 
     median = {

@@ -1,15 +1,14 @@
 """The servers around the gate in the gate benchmark, each in its own process.
 
-``python bench/gate_peers.py app PORT`` serves the demo application,
+``python bench/gate_peers.py app PORT`` serves the demo application, and
 ``allow PORT`` an auth endpoint that allows everything (the same aiohttp stack
-as the gate, doing no work), and ``identity PORT SESSIONS`` the oauth2-proxy
-stand-in with the sessions in the JSON file SESSIONS.
+as the gate, doing no work). The oauth2-proxy stand-in runs from its own
+command line, ``python -m gate.identity_standin``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gate import demo_app
-from gate.identity_standin import IdentityStandIn, load_sessions
 from gate.loopback import LoopbackServer
 
 
@@ -38,27 +36,18 @@ async def serve(application: web.Application, port: int) -> None:
     """Serve on loopback until SIGTERM or SIGINT."""
     server = LoopbackServer(application, port)
     await server.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signal_number, stop.set)
-    await stop.wait()
-    await server.stop()
+    await server.serve_until_signalled()
 
 
 def main(argv: list[str]) -> int:
-    """Start one peer: ``app``, ``allow`` or ``identity``."""
+    """Start one peer: ``app`` or ``allow``."""
     role, port = argv[0], int(argv[1])
     if role == "app":
         application = demo_app.application()
     elif role == "allow":
         application = always_allow()
-    elif role == "identity":
-        application = IdentityStandIn(load_sessions(Path(argv[2]))).application()
     else:
-        print(
-            f"unknown role {role!r}; expected app, allow or identity", file=sys.stderr
-        )
+        print(f"unknown role {role!r}; expected app or allow", file=sys.stderr)
         return 2
     asyncio.run(serve(application, port))
     return 0

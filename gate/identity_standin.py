@@ -34,7 +34,6 @@ import asyncio
 import contextlib
 import json
 import re
-import signal
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -330,13 +329,7 @@ async def _serve(stand_in: IdentityStandIn, port: int) -> int:
         )
         return 2
     print(f"identity stand-in {server.url}{AUTH_PATH}", flush=True)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-    await server.stop()
+    await server.serve_until_signalled()
     return 0
 
 

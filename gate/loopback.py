@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+
 from aiohttp import web
 
 LOOPBACK = "127.0.0.1"
@@ -48,6 +51,18 @@ class LoopbackServer:
             await self._runner.cleanup()
             raise
         self.port = int(self._runner.addresses[0][1])
+
+    async def serve_until_signalled(self) -> None:
+        """Keep serving until SIGTERM or SIGINT, then stop.
+
+        The server must have been started.
+        """
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signal_number, stop.set)
+        await stop.wait()
+        await self.stop()
 
     async def stop(self) -> None:
         """Stop serving and release the port; in-flight handlers are cancelled."""
