@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, cast
 
 import redis.asyncio as redis
@@ -50,10 +49,6 @@ class DeviceStore:
     def pushed_count(self) -> int:
         """How many devices have a pushed record."""
         return len(self._pushed)
-
-    def reload_feed(self, path: Path) -> bool:
-        """Reload the feed file; see ``DeviceFeed.reload``."""
-        return self.feed.reload(path)
 
     def apply(self, records: Iterable[DeviceRecord]) -> int:
         """Take pushed records that are newer than what is known.

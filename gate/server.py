@@ -219,7 +219,7 @@ class Gate:
             return
         self._feed_seen = seen
         try:
-            self.devices.reload_feed(path)
+            self.devices.feed.reload(path)
         except FeedError as error:
             self.metrics.feed_reloads.labels("refused").inc()
             logger.error(
