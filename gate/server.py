@@ -56,6 +56,8 @@ EXIT_BAD_INPUT = 2
 SHUTDOWN_GRACE_SECONDS = 10.0
 _AUTH_PREFIX = "/auth"
 _DECISION_MEMO_SIZE = 50_000
+_FEED_MISSING = (0, 0, 0)
+"""What the feed watcher remembers of a missing file, so it logs the loss once."""
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -207,11 +209,11 @@ class Gate:
         try:
             status = path.stat()
         except OSError:
-            if self._feed_seen != (0, 0, 0):
+            if self._feed_seen != _FEED_MISSING:
                 logger.error(
                     "device feed %s is missing; keeping the last good snapshot", path
                 )
-            self._feed_seen = (0, 0, 0)
+            self._feed_seen = _FEED_MISSING
             return
 
         seen = (status.st_mtime_ns, status.st_size, status.st_ino)
