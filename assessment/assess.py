@@ -12,7 +12,7 @@ from assessment.effort import RolloutEstimate, estimate
 from assessment.evidence import CollectedEvidence, EvidenceItem, inventory_evidence
 from assessment.inventory import Inventory
 from assessment.maturity_model import MaturityModel, Stage
-from assessment.planning import NextPhase, app_phase, next_phase
+from assessment.planning import NextPhase, next_phase
 from assessment.risk import AppRisk, assess_risk
 from assessment.scoring import FunctionResult, PillarResult, Scores, score
 
@@ -142,9 +142,9 @@ def _app_json(risk: AppRisk) -> dict[str, Any]:
         "legacy": app.legacy,
         "risk": risk.risk,
         "crown_jewel": risk.crown_jewel,
-        "phase": app_phase(app),
+        "phase": risk.phase,
         "dependents": risk.dependents,
-        "missing_controls": app.controls.missing(),
+        "missing_controls": list(risk.missing_controls),
     }
 
 
@@ -188,7 +188,8 @@ def run_assessment(
     scores = score(model, answers, evidence)
     risks = assess_risk(inventory)
     recommended = next_phase(risks, inventory.organisation.wave_size)
-    rollout = estimate(inventory, recommended.wave, recommended.phase)
+    reached = {risk.app.id: risk.phase for risk in risks}
+    rollout = estimate(inventory, recommended.wave, recommended.phase, reached)
     return Assessment(
         inventory=inventory,
         model=model,

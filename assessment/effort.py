@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime
 import math
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assessment.inventory import Application, Inventory
+from assessment.inventory import Application, Classification, Inventory
 from assessment.planning import LAST_PHASE, PHASES, app_phase
 
 PLATFORM_HOURS = {1: 60.0, 2: 24.0, 3: 24.0, 4: 80.0, 5: 40.0}
@@ -31,12 +33,19 @@ RESTRICTED_POSTURE_HOURS = 2.0
 
 def app_hours(app: Application, phase: int) -> float:
     """Engineering hours to take ``app`` through ``phase``."""
+    return hours_for(phase, app.legacy, app.classification, len(app.depends_on))
+
+
+def hours_for(
+    phase: int, legacy: bool, classification: Classification, dependencies: int
+) -> float:
+    """Engineering hours to take an app with these traits through ``phase``."""
     hours = HOURS_PER_APP[phase]
-    if app.legacy:
+    if legacy:
         hours += LEGACY_HOURS.get(phase, 0.0)
     if phase == 3:
-        hours += HOURS_PER_DEPENDENCY * len(app.depends_on)
-    if phase == 4 and app.classification == "restricted":
+        hours += HOURS_PER_DEPENDENCY * dependencies
+    if phase == 4 and classification == "restricted":
         hours += RESTRICTED_POSTURE_HOURS
     return hours
 
@@ -95,32 +104,56 @@ class RolloutEstimate:
         return self.start + datetime.timedelta(days=math.ceil(self.months * 30.44))
 
 
-def estimate(inventory: Inventory, wave: list[str], wave_phase: int) -> RolloutEstimate:
-    """Estimate the remaining rollout, and the next wave on its own."""
+def estimate(
+    inventory: Inventory,
+    wave: list[str],
+    wave_phase: int,
+    reached: Mapping[str, int] | None = None,
+) -> RolloutEstimate:
+    """Estimate the remaining rollout, and the next wave on its own.
+
+    Args:
+        inventory: The apps still to roll out.
+        wave: The ids of the apps in the next wave.
+        wave_phase: The phase the wave goes through.
+        reached: The phase every app has completed, when the caller has
+            worked it out already.
+    """
     organisation = inventory.organisation
-    reached = {app.id: app_phase(app) for app in inventory.applications}
+    if reached is None:
+        reached = {app.id: app_phase(app) for app in inventory.applications}
+    # Apps alike in everything the hours depend on are counted together:
+    # the hours are multiples of half an hour, so the sums stay exact.
+    alike = Counter(
+        (reached[app.id], app.legacy, app.classification, len(app.depends_on))
+        for app in inventory.applications
+    )
+    hours = dict.fromkeys(PLATFORM_HOURS, 0.0)
+    owing = dict.fromkeys(PLATFORM_HOURS, 0)
+    for (app_reached, legacy, classification, dependencies), count in alike.items():
+        for number in range(app_reached + 1, LAST_PHASE + 1):
+            app_hours_here = hours_for(number, legacy, classification, dependencies)
+            hours[number] += count * app_hours_here
+            owing[number] += count
+    highest_reached = max(reached.values(), default=0)
+
     by_phase = []
     for phase in PHASES[1:]:
-        owing = [
-            app for app in inventory.applications if reached[app.id] < phase.number
-        ]
-        hours = sum(app_hours(app, phase.number) for app in owing)
-        started = any(value >= phase.number for value in reached.values())
-        if owing and not started:
-            hours += PLATFORM_HOURS[phase.number]
+        phase_hours = hours[phase.number]
+        started = highest_reached >= phase.number
+        if owing[phase.number] and not started:
+            phase_hours += PLATFORM_HOURS[phase.number]
         by_phase.append(
-            PhaseEffort(phase.number, phase.name, len(owing), round(hours, 1))
+            PhaseEffort(
+                phase.number, phase.name, owing[phase.number], round(phase_hours, 1)
+            )
         )
 
     total = round(sum(item.hours for item in by_phase), 1)
     wave_hours = sum(
         app_hours(inventory.apps_by_id[app_id], wave_phase) for app_id in wave
     )
-    if (
-        wave
-        and wave_phase <= LAST_PHASE
-        and not any(v >= wave_phase for v in reached.values())
-    ):
+    if wave and wave_phase <= LAST_PHASE and highest_reached < wave_phase:
         wave_hours += PLATFORM_HOURS[wave_phase]
     return RolloutEstimate(
         by_phase=by_phase,

@@ -163,22 +163,25 @@ def _fact(
 def _control_coverage(
     inventory: Inventory,
     function: str,
-    has_control: Callable[[Application], bool],
+    control_name: str,
     control: str,
     full_coverage_stage: Stage,
 ) -> list[EvidenceItem]:
     """The common rule: restricted apps without a control cap the function at
     Traditional, sensitive apps without it cap it at Initial, and every app
-    having it supports ``full_coverage_stage``."""
+    having it supports ``full_coverage_stage``.
+
+    ``control_name`` is the control's field in the inventory, ``control`` how
+    the findings name it.
+    """
     apps = inventory.applications
-    missing = [app for app in apps if not has_control(app)]
+    missing = inventory.apps_lacking[control_name]
     restricted_missing = [app for app in missing if app.classification == "restricted"]
-    sensitive_missing = [app for app in missing if app.classification in SENSITIVE]
     covered = len(apps) - len(missing)
     share = f"{covered} of {len(apps)} apps have {control}"
 
     if restricted_missing:
-        restricted = sum(app.classification == "restricted" for app in apps)
+        restricted = inventory.classification_counts["restricted"]
         return [
             _fact(
                 function,
@@ -189,6 +192,9 @@ def _control_coverage(
                 f"{control} ({_names(restricted_missing)}); {share}",
             )
         ]
+    # No restricted app lacks the control, so the sensitive ones that do are
+    # confidential.
+    sensitive_missing = [app for app in missing if app.classification == "confidential"]
     if sensitive_missing:
         return [
             _fact(
@@ -225,7 +231,7 @@ def _authentication(inventory: Inventory) -> list[EvidenceItem]:
     return _control_coverage(
         inventory,
         "identity/authentication",
-        lambda app: app.controls.mfa,
+        "mfa",
         "MFA",
         Stage.INITIAL,
     )
@@ -233,7 +239,7 @@ def _authentication(inventory: Inventory) -> list[EvidenceItem]:
 
 def _identity_stores(inventory: Inventory) -> list[EvidenceItem]:
     apps = inventory.applications
-    without = [app for app in apps if not app.controls.sso]
+    without = inventory.apps_lacking["sso"]
     share = (len(apps) - len(without)) / len(apps)
     if share < 0.5:
         return [
@@ -288,7 +294,7 @@ def _resource_access(inventory: Inventory) -> list[EvidenceItem]:
     return _control_coverage(
         inventory,
         "devices/resource-access",
-        lambda app: app.controls.device_posture,
+        "device_posture",
         "a device posture check",
         Stage.ADVANCED,
     )
@@ -298,7 +304,7 @@ def _segmentation(inventory: Inventory) -> list[EvidenceItem]:
     return _control_coverage(
         inventory,
         "networks/network-segmentation",
-        lambda app: app.controls.segmented,
+        "segmented",
         "default-deny segmentation",
         Stage.ADVANCED,
     )
@@ -308,7 +314,7 @@ def _application_access(inventory: Inventory) -> list[EvidenceItem]:
     items = _control_coverage(
         inventory,
         "applications-workloads/application-access",
-        lambda app: app.controls.access_proxy,
+        "access_proxy",
         "an access proxy",
         Stage.INITIAL,
     )
@@ -335,7 +341,7 @@ def _visibility(inventory: Inventory) -> list[EvidenceItem]:
         items += _control_coverage(
             inventory,
             function,
-            lambda app: app.controls.access_logging,
+            "access_logging",
             "central access logging",
             Stage.INITIAL,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assessment.document import Document, did_you_mean
+from assessment.document import Document, did_you_mean, format_path
 from assessment.errors import InventoryError
+from assessment.gc_pause import collector_paused
 
 Classification = Literal["public", "internal", "confidential", "restricted"]
 CLASSIFICATIONS: tuple[Classification, ...] = (
@@ -220,6 +222,20 @@ class Inventory(_Strict):
         return {store.id: store for store in self.data_stores}
 
     @cached_property
+    def classification_counts(self) -> Counter[Classification]:
+        """How many applications carry each classification."""
+        return Counter(app.classification for app in self.applications)
+
+    @cached_property
+    def apps_lacking(self) -> dict[str, list[Application]]:
+        """For every control, the applications without it, in file order."""
+        lacking: dict[str, list[Application]] = {name: [] for name in CONTROL_NAMES}
+        for app in self.applications:
+            for name in app.controls.missing():
+                lacking[name].append(app)
+        return lacking
+
+    @cached_property
     def dependents(self) -> dict[str, set[str]]:
         """For every app and data store, the apps that depend on it, transitively."""
         direct: dict[str, set[str]] = {key: set() for key in self.apps_by_id}
@@ -229,15 +245,15 @@ class Inventory(_Strict):
                 direct[dependency.target].add(app.id)
 
         closure: dict[str, set[str]] = {}
-        for key in direct:
+        for key, users in direct.items():
             seen: set[str] = set()
-            stack = list(direct[key])
+            stack = list(users)
             while stack:
                 current = stack.pop()
                 if current in seen or current == key:
                     continue
                 seen.add(current)
-                stack.extend(direct[current])
+                stack.extend(direct[current] - seen)
             closure[key] = seen
         return closure
 
@@ -258,14 +274,15 @@ def load_inventory(path: Path | str) -> Inventory:
     Raises:
         InventoryError: naming the file, line, column, field and bad value.
     """
-    document = Document.read(path, InventoryError)
-    if not isinstance(document.data, dict):
-        raise document.error(
-            (),
-            "the inventory must be a mapping with 'organisation', "
-            "'departments', 'groups' and 'applications'",
-        )
-    inventory = document.validate(Inventory)
+    with collector_paused():
+        document = Document.read(path, InventoryError)
+        if not isinstance(document.data, dict):
+            raise document.error(
+                (),
+                "the inventory must be a mapping with 'organisation', "
+                "'departments', 'groups' and 'applications'",
+            )
+        inventory = document.validate(Inventory)
     for problem in _reference_problems(inventory):
         raise document.error(*problem)
     return inventory
@@ -295,7 +312,7 @@ def _reference_problems(
                 f"{organisation_users} users",
             )
 
-    targets: dict[str, str] = {}
+    targets: dict[str, tuple[str, int]] = {}
     hosts: dict[str, str] = {}
     entries: list[tuple[str, int, Application | DataStore]] = [
         ("applications", index, app) for index, app in enumerate(inventory.applications)
@@ -308,10 +325,10 @@ def _reference_problems(
         if entry.id in targets:
             yield (
                 (section, index, "id"),
-                f"{entry.id!r} is already used by {targets[entry.id]}; "
+                f"{entry.id!r} is already used by {format_path(targets[entry.id])}; "
                 "app and data store ids must be unique",
             )
-        targets.setdefault(entry.id, f"{section}[{index}]")
+        targets.setdefault(entry.id, (section, index))
         if entry.department not in departments:
             yield (
                 (section, index, "department"),
@@ -326,6 +343,16 @@ def _reference_problems(
             hosts.setdefault(entry.host, entry.id)
 
     for index, app in enumerate(inventory.applications):
+        if (
+            app.users <= organisation_users
+            and groups.issuperset(app.readers)
+            and groups.issuperset(app.writers)
+            and all(
+                dependency.target in targets and dependency.target != app.id
+                for dependency in app.depends_on
+            )
+        ):
+            continue
         where: tuple[str | int, ...] = ("applications", index)
         if app.users > organisation_users:
             yield (

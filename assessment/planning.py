@@ -9,10 +9,15 @@ organisation's wave size. An app therefore never skips a phase.
 
 from __future__ import annotations
 
+import functools
+import heapq
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assessment.inventory import Application
-from assessment.risk import AppRisk
+
+if TYPE_CHECKING:
+    from assessment.risk import AppRisk
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,18 @@ LAST_PHASE = PHASES[-1].number
 
 def app_phase(app: Application) -> int:
     """The highest phase ``app`` has completed, counting without gaps."""
+    return phase_reached(tuple(app.controls.missing()))
+
+
+@functools.cache
+def phase_reached(missing: tuple[str, ...]) -> int:
+    """The highest phase an app lacking the controls ``missing`` has completed.
+
+    Cached: there are only 64 combinations of controls.
+    """
     reached = 0
     for phase in PHASES[1:]:
-        if not all(getattr(app.controls, control) for control in phase.controls):
+        if any(control in missing for control in phase.controls):
             break
         reached = phase.number
     return reached
@@ -95,10 +109,9 @@ class NextPhase:
 
 def next_phase(risks: list[AppRisk], wave_size: int) -> NextPhase:
     """Pick the next phase and its wave from apps ranked by risk."""
-    phases = {risk.app.id: app_phase(risk.app) for risk in risks}
     jewels = [risk for risk in risks if risk.crown_jewel]
-    unfinished_jewels = [risk for risk in jewels if phases[risk.app.id] < LAST_PHASE]
-    unfinished = [risk for risk in risks if phases[risk.app.id] < LAST_PHASE]
+    unfinished_jewels = [risk for risk in jewels if risk.phase < LAST_PHASE]
+    unfinished = [risk for risk in risks if risk.phase < LAST_PHASE]
 
     if not unfinished:
         return NextPhase(
@@ -112,15 +125,16 @@ def next_phase(risks: list[AppRisk], wave_size: int) -> NextPhase:
         )
 
     focus = unfinished_jewels or unfinished
-    number = min(phases[risk.app.id] for risk in focus) + 1
+    number = min(risk.phase for risk in focus) + 1
     phase = PHASES[number]
-    ready = [risk for risk in risks if phases[risk.app.id] == number - 1]
-    ready.sort(key=lambda risk: (not risk.crown_jewel, -risk.risk, risk.app.id))
-    wave = ready[:wave_size]
+    ready = [risk for risk in risks if risk.phase == number - 1]
+    wave = heapq.nsmallest(
+        wave_size,
+        ready,
+        key=lambda risk: (not risk.crown_jewel, -risk.risk, risk.app.id),
+    )
 
-    rationale = [
-        _why_this_phase(phase, focus, phases, bool(unfinished_jewels), len(jewels))
-    ]
+    rationale = [_why_this_phase(phase, focus, bool(unfinished_jewels), len(jewels))]
     rationale.append(
         f"The wave is {len(wave)} of the {len(ready)} apps that have completed phase "
         f"{number - 1}, crown jewels first, then by risk: "
@@ -134,7 +148,7 @@ def next_phase(risks: list[AppRisk], wave_size: int) -> NextPhase:
             f"{len(ready) - len(wave)} more apps are ready for phase {number} "
             f"and wait for the next wave (wave size {wave_size})."
         )
-    behind = sum(1 for value in phases.values() if value < number - 1)
+    behind = sum(1 for risk in risks if risk.phase < number - 1)
     if behind:
         rationale.append(
             f"{behind} apps have not completed phase {number - 1} yet; they "
@@ -163,11 +177,10 @@ def next_phase(risks: list[AppRisk], wave_size: int) -> NextPhase:
 def _why_this_phase(
     phase: Phase,
     focus: list[AppRisk],
-    phases: dict[str, int],
     jewels_pending: bool,
     jewel_count: int,
 ) -> str:
-    lacking = [risk.app.id for risk in focus if phases[risk.app.id] < phase.number]
+    lacking = [risk.app.id for risk in focus if risk.phase < phase.number]
     who = "crown jewels" if jewels_pending else "apps"
     names = ", ".join(lacking[:5]) + (
         f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""

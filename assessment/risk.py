@@ -20,11 +20,12 @@ three other apps.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
-from functools import cached_property
 
 from assessment.inventory import Application, Classification, Inventory
+from assessment.planning import phase_reached
 
 CLASSIFICATION_WEIGHT: dict[Classification, float] = {
     "public": 0.1,
@@ -47,39 +48,51 @@ CROWN_JEWEL_USER_SHARE = 0.25
 CROWN_JEWEL_DEPENDENTS = 3
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AppRisk:
-    """How much one application's compromise would hurt, and how likely it is."""
+    """How much one application's compromise would hurt, and how likely it is.
+
+    Also what the rest of the assessment asks of every app: the phase it has
+    completed and the controls it lacks, worked out once here.
+    """
 
     app: Application
     impact: float
     likelihood: float
     dependents: int
     crown_jewel: bool
+    phase: int
+    """The highest rollout phase the app has completed, counting without gaps."""
+    missing_controls: tuple[str, ...]
+    risk: float
+    """The risk score, 0 to 100, one decimal."""
 
-    @cached_property
-    def risk(self) -> float:
-        """The risk score, 0 to 100, one decimal."""
-        # Cached because sorting and ranking read it many times per app, and
-        # rounding to a decimal is slow enough to show on a large inventory.
-        return round(100 * self.impact * self.likelihood, 1)
+
+def app_risk(app: Application, dependents: int, organisation_users: int) -> AppRisk:
+    """The risk of one application that ``dependents`` apps depend on."""
+    missing = tuple(app.controls.missing())
+    app_impact = impact(app, dependents, organisation_users)
+    app_likelihood = _likelihood_without(missing)
+    return AppRisk(
+        app=app,
+        impact=app_impact,
+        likelihood=app_likelihood,
+        dependents=dependents,
+        crown_jewel=is_crown_jewel(app, dependents, organisation_users),
+        phase=phase_reached(missing),
+        missing_controls=missing,
+        risk=round(100 * app_impact * app_likelihood, 1),
+    )
 
 
 def assess_risk(inventory: Inventory) -> list[AppRisk]:
     """Risk of every application, highest first (ties by id)."""
     organisation_users = inventory.organisation.users
-    results = []
-    for app in inventory.applications:
-        dependents = len(inventory.dependents[app.id])
-        results.append(
-            AppRisk(
-                app=app,
-                impact=impact(app, dependents, organisation_users),
-                likelihood=likelihood(app),
-                dependents=dependents,
-                crown_jewel=is_crown_jewel(app, dependents, organisation_users),
-            )
-        )
+    dependents = inventory.dependents
+    results = [
+        app_risk(app, len(dependents[app.id]), organisation_users)
+        for app in inventory.applications
+    ]
     results.sort(key=lambda result: (-result.risk, result.app.id))
     return results
 
@@ -98,10 +111,18 @@ def impact(app: Application, dependents: int, organisation_users: int) -> float:
 
 def likelihood(app: Application) -> float:
     """How exposed ``app`` is, from the controls it lacks, 0.25 to 1."""
-    missing = sum(CONTROL_WEIGHT[name] for name in app.controls.missing())
-    return RESIDUAL_LIKELIHOOD + (1 - RESIDUAL_LIKELIHOOD) * missing / sum(
-        CONTROL_WEIGHT.values()
+    return _likelihood_without(tuple(app.controls.missing()))
+
+
+@functools.cache
+def _likelihood_without(missing: tuple[str, ...]) -> float:
+    weight = sum(CONTROL_WEIGHT[name] for name in missing)
+    return (
+        RESIDUAL_LIKELIHOOD + (1 - RESIDUAL_LIKELIHOOD) * weight / _ALL_CONTROLS_WEIGHT
     )
+
+
+_ALL_CONTROLS_WEIGHT = sum(CONTROL_WEIGHT.values())
 
 
 def is_crown_jewel(app: Application, dependents: int, organisation_users: int) -> bool:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 from assessment.effort import PLATFORM_HOURS, app_hours, estimate
+from assessment.inventory import load_inventory
+from assessment.planning import app_phase
+from bench.generate import generate_inventory
 from tests.assessment.builders import small, with_apps
 
 
@@ -79,3 +83,21 @@ def test_budget_reaches_the_last_phase_it_pays_for_in_full() -> None:
 
     assert rollout.budget_reaches == expected
     assert 0 < expected < 5
+
+
+def test_the_estimate_adds_up_every_app_of_a_large_inventory(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.yaml"
+    path.write_text(generate_inventory(300))
+    inventory = load_inventory(path)
+    reached = {app.id: app_phase(app) for app in inventory.applications}
+
+    rollout = estimate(inventory, [], 1, reached)
+
+    for item in rollout.by_phase:
+        owing = [a for a in inventory.applications if reached[a.id] < item.phase]
+        expected = sum(app_hours(app, item.phase) for app in owing)
+        if owing and not any(value >= item.phase for value in reached.values()):
+            expected += PLATFORM_HOURS[item.phase]
+        assert item.apps == len(owing)
+        assert item.hours == round(expected, 1)
+    assert rollout == estimate(inventory, [], 1)

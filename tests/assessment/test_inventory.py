@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assessment.errors import InventoryError
-from assessment.inventory import load_inventory
+from assessment.inventory import CONTROL_NAMES, load_inventory
 from tests.conftest import SAMPLE
 
 
@@ -234,4 +234,18 @@ def test_missing_file(tmp_path: Path) -> None:
     assert (
         str(_error(tmp_path / "nope.yaml"))
         == f"{tmp_path / 'nope.yaml'}: file not found"
+    )
+
+
+def test_apps_lacking_each_control_and_classification_counts() -> None:
+    inventory = load_inventory(SAMPLE / "inventory.yaml")
+
+    for name in CONTROL_NAMES:
+        assert inventory.apps_lacking[name] == [
+            app for app in inventory.applications if not getattr(app.controls, name)
+        ]
+    counts = inventory.classification_counts
+    assert sum(counts.values()) == len(inventory.applications)
+    assert counts["restricted"] == sum(
+        app.classification == "restricted" for app in inventory.applications
     )

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assessment.inventory import CLASSIFICATIONS, CONTROL_NAMES
-from assessment.risk import assess_risk
+from assessment.planning import app_phase
+from assessment.risk import assess_risk, likelihood
 from tests.assessment.builders import ALL_CONTROLS, small, with_apps
 
 
@@ -89,3 +90,13 @@ def test_a_control_never_raises_risk_and_a_higher_class_never_lowers_it(
 
     assert risk_of(more) <= risk_of(base) <= risk_of(stricter)
     assert 0 <= risk_of(base) <= 100
+
+
+@given(controls=st.sets(st.sampled_from(CONTROL_NAMES)))
+def test_each_app_carries_its_phase_and_missing_controls(controls: set[str]) -> None:
+    inventory = with_apps(small(), wiki={"controls": {name: True for name in controls}})
+
+    for risk in assess_risk(inventory):
+        assert risk.phase == app_phase(risk.app)
+        assert list(risk.missing_controls) == risk.app.controls.missing()
+        assert risk.likelihood == likelihood(risk.app)
