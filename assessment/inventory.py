@@ -247,13 +247,13 @@ class Inventory(_Strict):
         closure: dict[str, set[str]] = {}
         for key, users in direct.items():
             seen: set[str] = set()
-            stack = list(users)
+            stack = list(users)  # most entries have no users: nothing to walk
             while stack:
                 current = stack.pop()
                 if current in seen or current == key:
                     continue
                 seen.add(current)
-                stack.extend(direct[current] - seen)
+                stack.extend(direct[current])
             closure[key] = seen
         return closure
 
