@@ -62,14 +62,10 @@ from ztkit.plan_command import PROJECT_ROOT, STACKS_DIR, stack_config
 STACK = "dev"
 TARGET = 1.5
 WARM_UP_APPS = 20
-TYPED_KINDS: dict[str, Any] = {
-    "core/v1": k8s.core.v1,
-    "apps/v1": k8s.apps.v1,
-    "policy/v1": k8s.policy.v1,
-    "networking.k8s.io/v1": k8s.networking.v1,
-}
-"""The API groups the render uses that pulumi-kubernetes has classes for; any
-other kind is a CustomResource, as in the components."""
+TYPED_KINDS: dict[str, Any] = {"core/v1": k8s.core.v1}
+"""The API groups whose objects the components declare through typed classes;
+every other kind goes through the provider's generic class, as
+``components.declare`` does."""
 
 
 @dataclass

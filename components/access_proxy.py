@@ -24,7 +24,6 @@ from components.workload import (
     disruption_budget_spec,
     http_probe,
     labels,
-    native,
     resources,
     restricted_container_security,
     restricted_pod_security,
@@ -206,27 +205,35 @@ class AccessProxy(pulumi.ComponentResource):
 
         # The proxy itself, answering the gateway's checks for this app only.
         deployment = proxy_deployment(args)
-        k8s.apps.v1.Deployment(
+        declare(
             f"{name}-deployment",
-            metadata=deployment["metadata"],
-            spec=deployment["spec"],
-            opts=child,
+            {"apiVersion": "apps/v1", "kind": "Deployment", **deployment},
+            child,
         )
 
         # A stable address for the gateway's checks and the /oauth2/ route.
-        k8s.core.v1.Service(
+        metadata = {"name": proxy, "namespace": app.namespace, "labels": meta_labels}
+        declare(
             f"{name}-service",
-            metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
-            spec=native(service_spec(COMPONENT, app.id, PROXY_PORT)),
-            opts=child,
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": metadata,
+                "spec": service_spec(COMPONENT, app.id, PROXY_PORT),
+            },
+            child,
         )
 
         # Keeps one proxy up through node drains; without it the app is unreachable.
-        k8s.policy.v1.PodDisruptionBudget(
+        declare(
             f"{name}-disruption-budget",
-            metadata={"name": proxy, "namespace": app.namespace, "labels": meta_labels},
-            spec=native(disruption_budget_spec(COMPONENT, app.id)),
-            opts=child,
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": metadata,
+                "spec": disruption_budget_spec(COMPONENT, app.id),
+            },
+            child,
         )
 
         self._route(name, args, proxy, meta_labels, child)

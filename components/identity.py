@@ -25,7 +25,6 @@ from components.workload import (
     disruption_budget_spec,
     http_probe,
     labels,
-    native,
     resources,
     restricted_container_security,
     restricted_namespace_metadata,
@@ -274,58 +273,67 @@ class IdentityProvider(pulumi.ComponentResource):
             )
         else:
             # The development database's files: users and their second factors.
-            k8s.core.v1.PersistentVolumeClaim(
+            declare(
                 f"{name}-data",
-                metadata={
-                    "name": "keycloak-data",
-                    "namespace": namespace,
-                    "labels": meta_labels,
-                },
-                spec=native(
-                    {
+                {
+                    "apiVersion": "v1",
+                    "kind": "PersistentVolumeClaim",
+                    "metadata": {
+                        "name": "keycloak-data",
+                        "namespace": namespace,
+                        "labels": meta_labels,
+                    },
+                    "spec": {
                         "accessModes": ["ReadWriteOnce"],
                         "resources": {
                             "requests": {"storage": keycloak.database.storage}
                         },
-                    }
-                ),
-                opts=kept,
+                    },
+                },
+                kept,
             )
 
         # Keycloak itself.
         deployment = keycloak_deployment(settings, keycloak, args.phase)
-        k8s.apps.v1.Deployment(
+        declare(
             f"{name}-deployment",
-            metadata=deployment["metadata"],
-            spec=deployment["spec"],
-            opts=child,
+            {"apiVersion": "apps/v1", "kind": "Deployment", **deployment},
+            child,
         )
 
         # Where the gateway and the access proxies reach it.
-        k8s.core.v1.Service(
+        declare(
             f"{name}-service",
-            metadata={
-                "name": COMPONENT,
-                "namespace": namespace,
-                "labels": meta_labels,
-                # Sign-in pages are reached before any session exists.
-                "annotations": {"ztkit.io/sign-in": "true"},
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": COMPONENT,
+                    "namespace": namespace,
+                    "labels": meta_labels,
+                    # Sign-in pages are reached before any session exists.
+                    "annotations": {"ztkit.io/sign-in": "true"},
+                },
+                "spec": service_spec(COMPONENT, keycloak.realm, HTTP_PORT),
             },
-            spec=native(service_spec(COMPONENT, keycloak.realm, HTTP_PORT)),
-            opts=child,
+            child,
         )
 
         if keycloak.replicas > 1:
             # Keeps sign-in available through node drains.
-            k8s.policy.v1.PodDisruptionBudget(
+            declare(
                 f"{name}-disruption-budget",
-                metadata={
-                    "name": COMPONENT,
-                    "namespace": namespace,
-                    "labels": meta_labels,
+                {
+                    "apiVersion": "policy/v1",
+                    "kind": "PodDisruptionBudget",
+                    "metadata": {
+                        "name": COMPONENT,
+                        "namespace": namespace,
+                        "labels": meta_labels,
+                    },
+                    "spec": disruption_budget_spec(COMPONENT, keycloak.realm),
                 },
-                spec=native(disruption_budget_spec(COMPONENT, keycloak.realm)),
-                opts=child,
+                child,
             )
 
         self._route(name, settings, keycloak, meta_labels, child)

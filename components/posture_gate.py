@@ -494,32 +494,36 @@ class PostureGate(pulumi.ComponentResource):
         deployment = gate_deployment(
             settings, config_text, push_key=push_key, phase=args.phase
         )
-        k8s.apps.v1.Deployment(
+        declare(
             f"{name}-deployment",
-            metadata=deployment["metadata"],
-            spec=deployment["spec"],
-            opts=child,
+            {"apiVersion": "apps/v1", "kind": "Deployment", **deployment},
+            child,
         )
 
         # A stable address for the gateway's checks and for scraping.
-        k8s.core.v1.Service(
+        metadata = {"name": COMPONENT, "namespace": namespace, "labels": meta_labels}
+        declare(
             f"{name}-service",
-            metadata={"name": COMPONENT, "namespace": namespace, "labels": meta_labels},
-            spec=native(gate_service_spec()),
-            opts=child,
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": metadata,
+                "spec": gate_service_spec(),
+            },
+            child,
         )
 
         if posture.replicas > 1:
             # Keeps one gate up through node drains; without it no app answers.
-            k8s.policy.v1.PodDisruptionBudget(
+            declare(
                 f"{name}-disruption-budget",
-                metadata={
-                    "name": COMPONENT,
-                    "namespace": namespace,
-                    "labels": meta_labels,
+                {
+                    "apiVersion": "policy/v1",
+                    "kind": "PodDisruptionBudget",
+                    "metadata": metadata,
+                    "spec": disruption_budget_spec(COMPONENT, INSTANCE),
                 },
-                spec=native(disruption_budget_spec(COMPONENT, INSTANCE)),
-                opts=child,
+                child,
             )
 
         if posture.push_hostname:
@@ -542,12 +546,7 @@ class PostureGate(pulumi.ComponentResource):
         # Default deny around the gate, and the few paths it needs.
         for policy in posture_gate_policies(args.apps, settings, args.phase):
             metadata = policy["metadata"]
-            k8s.networking.v1.NetworkPolicy(
-                f"{name}-{metadata['namespace']}-{metadata['name']}",
-                metadata=native(metadata),
-                spec=native(policy["spec"]),
-                opts=child,
-            )
+            declare(f"{name}-{metadata['namespace']}-{metadata['name']}", policy, child)
 
         self.auth_url = target.auth_url
         self.register_outputs({"namespace": namespace, "auth_url": self.auth_url})
@@ -599,17 +598,20 @@ class PostureGate(pulumi.ComponentResource):
 
         # The store that shares pushed device records between the replicas.
         deployment = store.redis_deployment(settings, redis, args.phase)
-        k8s.apps.v1.Deployment(
+        declare(
             f"{name}-redis-deployment",
-            metadata=deployment["metadata"],
-            spec=deployment["spec"],
-            opts=child,
+            {"apiVersion": "apps/v1", "kind": "Deployment", **deployment},
+            child,
         )
 
         # Where the gate finds it.
-        k8s.core.v1.Service(
+        declare(
             f"{name}-redis-service",
-            metadata=native(metadata),
-            spec=native(store.redis_service_spec()),
-            opts=child,
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": metadata,
+                "spec": store.redis_service_spec(),
+            },
+            child,
         )

@@ -26,6 +26,7 @@ import pulumi_kubernetes as k8s
 
 from assessment.inventory import Application, DataStore, Inventory
 from components.access_proxy import COMPONENT as PROXY_COMPONENT
+from components.declare import declare
 from components.gateway_routes import PROXY_PORT
 from components.identity import COMPONENT as IDP_COMPONENT
 from components.identity import HTTP_PORT as IDP_PORT
@@ -339,10 +340,5 @@ class Segmentation(pulumi.ComponentResource):
         # One NetworkPolicy per rule set, named for what it allows.
         for policy in policies:
             metadata = policy["metadata"]
-            k8s.networking.v1.NetworkPolicy(
-                f"{name}-{metadata['namespace']}-{metadata['name']}",
-                metadata=native(metadata),
-                spec=native(policy["spec"]),
-                opts=child,
-            )
+            declare(f"{name}-{metadata['namespace']}-{metadata['name']}", policy, child)
         self.register_outputs({"policies": len(policies)})

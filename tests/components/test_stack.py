@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi_kubernetes as k8s
 import pytest
 
 from assessment.inventory import load_inventory
@@ -48,6 +49,45 @@ def test_each_component_registers_under_its_type_token() -> None:
         "ztkit:identity:IdentityProvider",
         "ztkit:access_proxy:AccessProxy",
     } <= types
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_kubernetes_objects_register_under_their_typed_classes_tokens(
+    stack: str,
+) -> None:
+    # Objects declared through the provider's generic class must keep the
+    # type token, and so the URN, their typed class gives them: another
+    # token would make Pulumi replace them on the next update.
+    typed_classes = {
+        ("v1", "Service"): k8s.core.v1.Service,
+        ("v1", "Secret"): k8s.core.v1.Secret,
+        ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+        ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+        ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+        ("networking.k8s.io/v1", "Ingress"): k8s.networking.v1.Ingress,
+    }
+    tokens = {key: _type_token(cls) for key, cls in typed_classes.items()}
+    seen = set()
+
+    for phase in range(5):
+        for resource in rendered(stack, phase).resources:
+            if not resource.is_kubernetes:
+                continue
+            key = (resource.inputs["apiVersion"], resource.inputs["kind"])
+            group = f"core/{key[0]}" if "/" not in key[0] else key[0]
+            token = f"kubernetes:{group}:{key[1]}"
+            assert resource.type in (token, f"{token}Patch"), resource.name
+            if key in tokens:
+                assert resource.type == tokens[key], resource.name
+                seen.add(key)
+    assert {("apps/v1", "Deployment"), ("v1", "Service")} <= seen
+
+
+def _type_token(cls: type) -> str:
+    """The type token a pulumi-kubernetes class registers its objects under."""
+    token = cls.pulumi_type  # set by the SDK's @pulumi.type_token
+    assert isinstance(token, str)
+    return token
 
 
 def test_every_child_has_a_parent_named_after_it() -> None:
