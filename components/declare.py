@@ -13,9 +13,9 @@ time: under the mock monitor, 1,001 Deployments and 1,000 disruption budgets
 of the 1,000-app render took the SDK 11.4 to 12.7 s through their typed
 classes and 6.8 to 7.6 s through the generic one, where as many trivial
 ConfigMaps took 4.0 to 5.2 s (three runs on a two-core machine;
-``bench/plan.py`` prints the whole render's figures). The typed classes also carry aliases to API versions
-Kubernetes retired years ago (``apps/v1beta1`` and the like), which only a
-stack created with those versions needs.
+``bench/plan.py`` prints the whole render's figures). The typed classes also
+carry aliases to API versions Kubernetes retired years ago (``apps/v1beta1``
+and the like), which only a stack created with those versions needs.
 
 Objects of the core group (``apiVersion: v1``) get their typed class: it
 registers them as ``kubernetes:core/v1:<kind>``, which the generic class would

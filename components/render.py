@@ -153,7 +153,7 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         # SDK serialise, parse and retype each manifest once more.
         outputs: dict[str, Any] = {}
         if args.typ == RANDOM_PASSWORD:
-            value = _random_password(args.inputs)
+            value = random_password(args.inputs)
             outputs["result"] = value
             self.render.secret_values.add(value)
         self.render.resources.append(
@@ -194,12 +194,27 @@ class _WarningCollector(logging.Handler):
         self.render.warnings.append(record.getMessage())
 
 
-def _random_password(inputs: Mapping[str, Any]) -> str:
+def random_password(inputs: Mapping[str, Any]) -> str:
+    """A fresh password as pulumi-random's RandomPassword makes it from ``inputs``.
+
+    The random bytes are read once per password: ``secrets.choice`` reads the
+    system's random source once per character, which made a fifth of the
+    time of a 1,000-app render. Bytes that would favour the first characters
+    of the alphabet are skipped, so every character stays equally likely.
+    """
     alphabet = string.ascii_letters + string.digits
     if inputs.get("special", True):
         alphabet += "!#$%&*()-_=+[]{}<>:?"
     length = int(inputs.get("length", 32))
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    unbiased_below = 256 - 256 % len(alphabet)
+    characters: list[str] = []
+    while len(characters) < length:
+        characters += [
+            alphabet[byte % len(alphabet)]
+            for byte in secrets.token_bytes(2 * length)
+            if byte < unbiased_below
+        ]
+    return "".join(characters[:length])
 
 
 def _plain(value: Any) -> Any:
