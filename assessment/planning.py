@@ -69,7 +69,7 @@ LAST_PHASE = PHASES[-1].number
 
 def app_phase(app: Application) -> int:
     """The highest phase ``app`` has completed, counting without gaps."""
-    return phase_reached(tuple(app.controls.missing()))
+    return phase_reached(app.controls.missing())
 
 
 @functools.cache

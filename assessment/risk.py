@@ -70,37 +70,42 @@ class AppRisk:
 
 def app_risk(app: Application, dependents: int, organisation_users: int) -> AppRisk:
     """The risk of one application that ``dependents`` apps depend on."""
-    missing = tuple(app.controls.missing())
-    app_impact = impact(app, dependents, organisation_users)
-    app_likelihood = _likelihood_without(missing)
-    return AppRisk(
-        app=app,
-        impact=app_impact,
-        likelihood=app_likelihood,
-        dependents=dependents,
-        crown_jewel=is_crown_jewel(app, dependents, organisation_users),
-        phase=phase_reached(missing),
-        missing_controls=missing,
-        risk=round(100 * app_impact * app_likelihood, 1),
+    return _risk_with_reach(
+        app, dependents, organisation_users, _log_reach(organisation_users)
     )
 
 
 def assess_risk(inventory: Inventory) -> list[AppRisk]:
     """Risk of every application, highest first (ties by id)."""
     organisation_users = inventory.organisation.users
-    dependents = inventory.dependents
+    organisation_reach = _log_reach(organisation_users)
+    dependents = inventory.dependents_closure
     results = [
-        app_risk(app, len(dependents[app.id]), organisation_users)
+        _risk_with_reach(
+            app, dependents.count(app.id), organisation_users, organisation_reach
+        )
         for app in inventory.applications
     ]
-    results.sort(key=lambda result: (-result.risk, result.app.id))
+    results.sort(key=_ranking)
     return results
 
 
 def impact(app: Application, dependents: int, organisation_users: int) -> float:
     """How much a compromise of ``app`` would hurt, 0 to 1."""
+    return _impact(app, dependents, _log_reach(organisation_users))
+
+
+def _log_reach(users: int) -> float:
+    return math.log10(1 + users)
+
+
+def _ranking(result: AppRisk) -> tuple[float, str]:
+    return (-result.risk, result.app.id)
+
+
+def _impact(app: Application, dependents: int, organisation_reach: float) -> float:
     classification_share, users_share, dependents_share = IMPACT_SHARES
-    reach = math.log10(1 + app.users) / math.log10(1 + organisation_users)
+    reach = math.log10(1 + app.users) / organisation_reach
     spread = min(1.0, dependents / DEPENDENTS_FOR_FULL_WEIGHT)
     return (
         classification_share * CLASSIFICATION_WEIGHT[app.classification]
@@ -109,9 +114,31 @@ def impact(app: Application, dependents: int, organisation_users: int) -> float:
     )
 
 
+def _risk_with_reach(
+    app: Application,
+    dependents: int,
+    organisation_users: int,
+    organisation_reach: float,
+) -> AppRisk:
+    # The organisation's reach is worked out once per inventory, not per app.
+    missing = app.controls.missing()
+    app_impact = _impact(app, dependents, organisation_reach)
+    app_likelihood = _likelihood_without(missing)
+    return AppRisk(
+        app,
+        app_impact,
+        app_likelihood,
+        dependents,
+        is_crown_jewel(app, dependents, organisation_users),
+        phase_reached(missing),
+        missing,
+        round(100 * app_impact * app_likelihood, 1),
+    )
+
+
 def likelihood(app: Application) -> float:
     """How exposed ``app`` is, from the controls it lacks, 0.25 to 1."""
-    return _likelihood_without(tuple(app.controls.missing()))
+    return _likelihood_without(app.controls.missing())
 
 
 @functools.cache

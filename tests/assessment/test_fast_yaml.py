@@ -453,3 +453,92 @@ def test_dates_keep_their_type() -> None:
         "start": datetime.date(2027, 1, 4),
         "note": "on 2027-01-04",
     }
+
+
+# Simple texts: one pattern and the check on dates stand in for the whole
+# scan, and must come to its verdict.
+
+SIMPLE_WORDS = ["a", "Application 7", "x-y.example.org", "ops@example.org", "true"]
+NUMBERS = ["0", "8080", "-2", "1.5", "2024-01-01", "2024-02-30"]
+simple_scalars = st.sampled_from([*SIMPLE_WORDS, *NUMBERS, *TRICKY_SCALARS])
+simple_keys = st.sampled_from(["id", "port", "app.kubernetes.io/name", "n", "017"])
+
+
+@st.composite
+def simple_values(draw: st.DrawFn) -> str:
+    shape = draw(st.sampled_from(["words", "sequence", "mapping", "mappings"]))
+    scalars = draw(st.lists(simple_scalars, min_size=1, max_size=3))
+    if shape == "words":
+        return " ".join(scalars)
+    pairs = [f"{draw(simple_keys)}: {scalar}" for scalar in scalars]
+    if shape == "sequence":
+        return "[" + ", ".join(scalars) + "]"
+    if shape == "mapping":
+        return "{" + ", ".join(pairs) + "}"
+    return "[" + ", ".join("{" + pair + "}" for pair in pairs) + "]"
+
+
+@st.composite
+def simple_lines(draw: st.DrawFn) -> str:
+    indent = " " * draw(st.sampled_from([0, 2, 4, 6]))
+    dash = draw(st.sampled_from(["", "", "- "]))
+    shape = draw(st.sampled_from(["pair", "pair", "key", "value", "comment", "blank"]))
+    if shape == "pair":
+        return f"{indent}{dash}{draw(simple_keys)}: {draw(simple_values())}"
+    if shape == "key":
+        return f"{indent}{dash}{draw(simple_keys)}:"
+    if shape == "value":
+        return f"{indent}{dash}{draw(simple_values())}"
+    if shape == "comment":
+        return f"{indent}# {draw(st.sampled_from(['note', 'a: b', 'HR, finance']))}"
+    return ""
+
+
+@st.composite
+def simple_documents(draw: st.DrawFn) -> str:
+    text = "\n".join(draw(st.lists(simple_lines(), min_size=1, max_size=8))) + "\n"
+    if draw(st.booleans()):
+        text = draw(edited(text))
+    return text
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(simple_documents())
+def test_a_simple_text_gets_the_verdict_of_the_whole_scan(text: str) -> None:
+    assert fast_yaml.decline_reason(text) == fast_yaml.full_scan_reason(text), text
+    assert_reads_alike(text)
+
+
+SIMPLE = {
+    "nested block": "a:\n  - id: x\n    port: 8080\n",
+    "flow sequence of mappings": "deps: [{target: db, port: 5432}, {target: b}]\n",
+    "whole-line comment": "# Generated, for tests.\nname: Application 0\n",
+    "date": "start: 2027-01-04\n",
+}
+NOT_SIMPLE = {
+    "quote": "name: 'x'\n",
+    "trailing comment": "port: 80 # was 81\n",
+    "octal": "port: 017\n",
+    "address": "url: https://example.org\n",
+    "flow over lines": "a: [b,\n  c]\n",
+    "carriage return": "a: b\r\n",
+    "block scalar": "a: |\n  b\n",
+    "document marker": "---\na: b\n",
+}
+
+
+@pytest.mark.parametrize("text", SIMPLE.values(), ids=SIMPLE.keys())
+def test_simple_texts_are_recognised(text: str) -> None:
+    assert fast_yaml._SIMPLE_TEXT.fullmatch(text) is not None
+    assert fast_yaml.decline_reason(text) is None
+    assert_reads_alike(text)
+
+
+@pytest.mark.parametrize("text", NOT_SIMPLE.values(), ids=NOT_SIMPLE.keys())
+def test_other_texts_get_the_whole_scan(text: str) -> None:
+    assert fast_yaml._SIMPLE_TEXT.fullmatch(text) is None
+    assert_reads_alike(text)
+
+
+def test_a_generated_inventory_is_simple() -> None:
+    assert fast_yaml._SIMPLE_TEXT.fullmatch(generate_inventory(50)) is not None

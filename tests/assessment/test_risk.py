@@ -98,5 +98,5 @@ def test_each_app_carries_its_phase_and_missing_controls(controls: set[str]) -> 
 
     for risk in assess_risk(inventory):
         assert risk.phase == app_phase(risk.app)
-        assert list(risk.missing_controls) == risk.app.controls.missing()
+        assert risk.missing_controls == risk.app.controls.missing()
         assert risk.likelihood == likelihood(risk.app)
