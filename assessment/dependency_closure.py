@@ -2,12 +2,16 @@
 
 The risk of an app grows with the number of apps that depend on it, directly
 or through others. Walking the graph again from every entry costs as much as
-the sum of all the answers, which is large when thousands of apps sit on a
-few shared services. Instead the graph's strongly connected components are
-found once (Tarjan's algorithm, without recursion, so long chains do not hit
+the sum of all the answers, which grows with the square of a long chain of
+dependencies. Instead the graph's strongly connected components are found
+once (Tarjan's algorithm, without recursion, so long chains do not hit
 Python's recursion limit) and each component's dependents are the union of
 its successors' dependents, as a Python ``int`` used as a bitset: one bit per
 entry, unions by ``|`` and counts by ``int.bit_count``.
+
+Most entries of a large inventory have no dependents at all. Only the others
+take part in the walk; the entries nobody depends on are counted through the
+bits of their direct dependencies.
 """
 
 from __future__ import annotations
@@ -26,13 +30,25 @@ class DependentsClosure:
 
         Args:
             users: For every entry, the entries that depend on it directly.
-                Every entry named in a list must be a key too.
+                Every entry named in a collection must be a key too.
         """
         self._keys = list(users)
         position = {key: index for index, key in enumerate(self._keys)}
+
+        # For every entry with dependents: its own bit and its direct users'
+        # bits, and those of its users that have dependents in turn.
+        direct_bits: dict[str, int] = {}
+        inner: dict[str, list[str]] = {}
+        for key, direct in users.items():
+            if direct:
+                positions = [position[user] for user in direct]
+                positions.append(position[key])
+                direct_bits[key] = _bits_at(positions)
+                inner[key] = [user for user in direct if users[user]]
+
         self._bits = {
             key: reach & ~(1 << position[key])
-            for key, reach in _reach_by_entry(users, position).items()
+            for key, reach in _reach_by_entry(inner, direct_bits).items()
         }
 
     def count(self, key: str) -> int:
@@ -46,6 +62,28 @@ class DependentsClosure:
         return {self._keys[index] for index in _set_bits(bits)}
 
 
+def _bits_at(positions: list[int]) -> int:
+    """An integer with exactly the bits at ``positions`` set.
+
+    The bits are set in a byte array and converted once: or-ing them into an
+    integer one at a time would copy it whole for each of a shared service's
+    thousands of direct users.
+    """
+    if len(positions) < _FEW_BITS:
+        bits = 0
+        for position in positions:
+            bits |= 1 << position
+        return bits
+    field = bytearray((max(positions) >> 3) + 1)
+    for position in positions:
+        field[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(field, "little")
+
+
+_FEW_BITS = 32
+"""Below this many bits, or-ing them in one at a time is the quicker way."""
+
+
 def _set_bits(bits: int) -> Iterator[int]:
     while bits:
         lowest = bits & -bits
@@ -54,12 +92,15 @@ def _set_bits(bits: int) -> Iterator[int]:
 
 
 def _reach_by_entry(
-    users: Mapping[str, Collection[str]], position: Mapping[str, int]
+    inner: Mapping[str, list[str]], direct_bits: Mapping[str, int]
 ) -> dict[str, int]:
-    """For every entry with dependents, the bits of its component and all it reaches.
+    """For every entry of ``inner``, the bits of everything it reaches.
 
-    Entries nobody depends on, most of a large inventory, are left out: they
-    reach only themselves, and their bit is added where they are reached.
+    Args:
+        inner: The graph of the entries with dependents, each with those of
+            its direct users that have dependents too.
+        direct_bits: For the same entries, their own bit and their direct
+            users' bits.
     """
     visit_order: dict[str, int] = {}
     lowest_link: dict[str, int] = {}
@@ -67,23 +108,21 @@ def _reach_by_entry(
     stack: list[str] = []
     reach: dict[str, int] = {}
 
-    for root, root_users in users.items():
-        if root in visit_order or not root_users:
+    for root in inner:
+        if root in visit_order:
             continue
         visit_order[root] = lowest_link[root] = len(visit_order)
         stack.append(root)
         on_stack.add(root)
-        walk = [(root, iter(users[root]))]
+        walk = [(root, iter(inner[root]))]
         while walk:
             node, successors = walk[-1]
             for successor in successors:
-                if not users[successor]:
-                    continue
                 if successor not in visit_order:
                     visit_order[successor] = lowest_link[successor] = len(visit_order)
                     stack.append(successor)
                     on_stack.add(successor)
-                    walk.append((successor, iter(users[successor])))
+                    walk.append((successor, iter(inner[successor])))
                     break
                 if successor in on_stack:
                     lowest_link[node] = min(lowest_link[node], visit_order[successor])
@@ -93,14 +132,14 @@ def _reach_by_entry(
                     parent = walk[-1][0]
                     lowest_link[parent] = min(lowest_link[parent], lowest_link[node])
                 if lowest_link[node] == visit_order[node]:
-                    _close_component(node, users, position, stack, on_stack, reach)
+                    _close_component(node, inner, direct_bits, stack, on_stack, reach)
     return reach
 
 
 def _close_component(
     root: str,
-    users: Mapping[str, Collection[str]],
-    position: Mapping[str, int],
+    inner: Mapping[str, list[str]],
+    direct_bits: Mapping[str, int],
     stack: list[str],
     on_stack: set[str],
     reach: dict[str, int],
@@ -120,12 +159,9 @@ def _close_component(
 
     bits = 0
     for member in members:
-        bits |= 1 << position[member]
-    for member in members:
-        for successor in users[member]:
+        bits |= direct_bits[member]
+        for successor in inner[member]:
             if successor in reach:
                 bits |= reach[successor]
-            elif not users[successor]:
-                bits |= 1 << position[successor]
     for member in members:
         reach[member] = bits

@@ -260,7 +260,9 @@ _DIGIT_ESCAPE = re.compile(r"\\[xuU\r\n]")
 _NUMBER = r"-?(?:0|[1-9][0-9]{0,17})(?:\.[0-9]+)?"
 _CALENDAR_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _WORD = r"[A-Za-z][A-Za-z0-9._@/+-]*+"
-_SCALAR = rf"(?:{_WORD}|{_CALENDAR_DATE}|{_NUMBER})"
+# Numbers are far more common than dates: tried first, and atomic, so that a
+# date's year is not tried again digit by digit.
+_SCALAR = rf"(?:{_WORD}|(?>{_NUMBER})|{_CALENDAR_DATE})"
 _WORDS = rf"{_SCALAR}(?: {_SCALAR})*+"
 _KEY = r"[A-Za-z][A-Za-z0-9_./-]*+"
 _FLOW_MAPPING = rf"\{{(?:{_KEY}: {_WORDS}(?:, {_KEY}: {_WORDS})*+)?\}}"

@@ -254,10 +254,18 @@ class Inventory(_Strict):
         """For every app and data store, the apps that depend on it, transitively."""
         direct: dict[str, set[str]] = {key: set() for key in self.apps_by_id}
         direct.update({key: set() for key in self.stores_by_id})
-        for app in self.applications:
-            for dependency in app.depends_on:
-                direct[dependency.target].add(app.id)
+        owners, targets = self.dependency_edges
+        for owner, target in zip(owners, targets, strict=True):
+            direct[target].add(owner)
         return DependentsClosure(direct)
+
+    @cached_property
+    def dependency_edges(self) -> tuple[list[str], list[str]]:
+        """Every declared dependency as two columns: the app's id and its target."""
+        apps = self.applications
+        owners = [app.id for app in apps for _ in app.depends_on]
+        targets = [dependency.target for app in apps for dependency in app.depends_on]
+        return owners, targets
 
     @property
     def dependents(self) -> dict[str, set[str]]:
@@ -312,12 +320,8 @@ def _references_hold(inventory: Inventory) -> bool:
     organisation_users = inventory.organisation.users
     departments = {department.id for department in inventory.departments}
     groups = {group.id for group in inventory.groups}
-    app_ids = [app.id for app in apps]
-    targets = {*app_ids, *(store.id for store in stores)}
-    dependency_targets = [
-        dependency.target for app in apps for dependency in app.depends_on
-    ]
-    dependency_owners = [app.id for app in apps for _ in app.depends_on]
+    targets = {*(app.id for app in apps), *(store.id for store in stores)}
+    dependency_owners, dependency_targets = inventory.dependency_edges
     return (
         len(departments) == len(inventory.departments)
         and len(groups) == len(inventory.groups)

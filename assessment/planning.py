@@ -10,7 +10,6 @@ organisation's wave size. An app therefore never skips a phase.
 from __future__ import annotations
 
 import functools
-import heapq
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -108,7 +107,13 @@ class NextPhase:
 
 
 def next_phase(risks: list[AppRisk], wave_size: int) -> NextPhase:
-    """Pick the next phase and its wave from apps ranked by risk."""
+    """Pick the next phase and its wave.
+
+    Args:
+        risks: Every app's risk, ranked as :func:`assessment.risk.assess_risk`
+            ranks them: highest first, ties by id.
+        wave_size: How many apps one wave moves through a phase.
+    """
     jewels = [risk for risk in risks if risk.crown_jewel]
     unfinished_jewels = [risk for risk in jewels if risk.phase < LAST_PHASE]
     unfinished = [risk for risk in risks if risk.phase < LAST_PHASE]
@@ -128,11 +133,12 @@ def next_phase(risks: list[AppRisk], wave_size: int) -> NextPhase:
     number = min(risk.phase for risk in focus) + 1
     phase = PHASES[number]
     ready = [risk for risk in risks if risk.phase == number - 1]
-    wave = heapq.nsmallest(
-        wave_size,
-        ready,
-        key=lambda risk: (not risk.crown_jewel, -risk.risk, risk.app.id),
-    )
+    # Crown jewels first, each part in the order of the ranking.
+    wave = [risk for risk in ready if risk.crown_jewel][:wave_size]
+    if len(wave) < wave_size:
+        wave += [risk for risk in ready if not risk.crown_jewel][
+            : wave_size - len(wave)
+        ]
 
     rationale = [_why_this_phase(phase, focus, bool(unfinished_jewels), len(jewels))]
     rationale.append(

@@ -16,7 +16,8 @@ def render_json(result: dict[str, Any]) -> str:
     library, which falls back to pure Python for indented output, takes
     140 ms; the layout is the same.
     """
-    return orjson.dumps(result, option=orjson.OPT_INDENT_2).decode() + "\n"
+    option = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    return orjson.dumps(result, option=option).decode()
 
 
 def _label(stage_id: str) -> str:

@@ -129,3 +129,8 @@ def test_prerequisites_hold_for_any_starting_point(
     ]
     if not all(jewel_flags):
         assert set(ready_jewels) <= set(result.wave)
+    # Within the wave: crown jewels, then the rest, each by risk, ties by id,
+    # and no ready app left out that ranks above one taken.
+    ready = [r for r in risks if r.phase == result.phase - 1]
+    expected = sorted(ready, key=lambda r: (not r.crown_jewel, -r.risk, r.app.id))
+    assert result.wave == [r.app.id for r in expected[:wave_size]]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessment.inventory import CLASSIFICATIONS, CONTROL_NAMES
+from assessment.inventory import (
+    CLASSIFICATIONS,
+    CONTROL_NAMES,
+    Inventory,
+    load_inventory,
+)
 from assessment.planning import app_phase
 from assessment.risk import assess_risk, likelihood
+from bench.generate import generate_inventory
 from tests.assessment.builders import ALL_CONTROLS, small, with_apps
 
 
@@ -100,3 +107,15 @@ def test_each_app_carries_its_phase_and_missing_controls(controls: set[str]) -> 
         assert risk.phase == app_phase(risk.app)
         assert risk.missing_controls == risk.app.controls.missing()
         assert risk.likelihood == likelihood(risk.app)
+
+
+def test_equal_risks_are_ranked_by_id(tmp_path: Path) -> None:
+    # The generated inventory repeats a few shapes of app, so many risks tie.
+    path = tmp_path / "inventory.yaml"
+    path.write_text(generate_inventory(300))
+    inventory: Inventory = load_inventory(path)
+
+    ranking = [(-r.risk, r.app.id) for r in assess_risk(inventory)]
+
+    assert len({risk for risk, _ in ranking}) < len(ranking)
+    assert ranking == sorted(ranking)
