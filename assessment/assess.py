@@ -188,8 +188,7 @@ def run_assessment(
     scores = score(model, answers, evidence)
     risks = assess_risk(inventory)
     recommended = next_phase(risks, inventory.organisation.wave_size)
-    reached = {risk.app.id: risk.phase for risk in risks}
-    rollout = estimate(inventory, recommended.wave, recommended.phase, reached)
+    rollout = estimate(inventory, recommended.wave, recommended.phase)
     return Assessment(
         inventory=inventory,
         model=model,

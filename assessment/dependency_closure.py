@@ -16,7 +16,7 @@ bits of their direct dependencies.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 
 class DependentsClosure:
@@ -25,41 +25,48 @@ class DependentsClosure:
     An entry never counts as its own dependent, even inside a cycle.
     """
 
-    def __init__(self, users: Mapping[str, Collection[str]]) -> None:
+    def __init__(
+        self, entries: Sequence[str], users: Sequence[str], targets: Sequence[str]
+    ) -> None:
         """Close the graph.
 
         Args:
-            users: For every entry, the entries that depend on it directly.
-                Every entry named in a collection must be a key too.
+            entries: Every entry of the graph.
+            users: With ``targets``, the graph's edges: ``users[i]`` depends
+                on ``targets[i]`` directly. Both name entries.
         """
-        self._keys = list(users)
+        self._keys = list(entries)
         position = {key: index for index, key in enumerate(self._keys)}
+        direct: dict[str, list[int]] = {}
+        for user, target in zip(users, targets, strict=True):
+            direct.setdefault(target, []).append(position[user])
 
         # For every entry with dependents: its own bit and its direct users'
         # bits, and those of its users that have dependents in turn.
         direct_bits: dict[str, int] = {}
         inner: dict[str, list[str]] = {}
-        for key, direct in users.items():
-            if direct:
-                positions = [position[user] for user in direct]
-                positions.append(position[key])
-                direct_bits[key] = _bits_at(positions)
-                inner[key] = [user for user in direct if users[user]]
+        keys = self._keys
+        for key, positions in direct.items():
+            inner[key] = [keys[user] for user in positions if keys[user] in direct]
+            positions.append(position[key])
+            direct_bits[key] = _bits_at(positions)
 
-        self._bits = {
-            key: reach & ~(1 << position[key])
-            for key, reach in _reach_by_entry(inner, direct_bits).items()
-        }
+        # Every bitset holds its own entry's bit, which the counts leave out.
+        self._bits = _reach_by_entry(inner, direct_bits)
+        self._position = position
 
     def count(self, key: str) -> int:
         """How many entries depend on ``key``, directly or not."""
         bits = self._bits.get(key)
-        return 0 if bits is None else bits.bit_count()
+        return 0 if bits is None else bits.bit_count() - 1
 
     def members(self, key: str) -> set[str]:
         """The entries that depend on ``key``, directly or not."""
-        bits = self._bits.get(key, 0)
-        return {self._keys[index] for index in _set_bits(bits)}
+        bits = self._bits.get(key)
+        if bits is None:
+            return set()
+        own = self._position[key]
+        return {self._keys[index] for index in _set_bits(bits) if index != own}
 
 
 def _bits_at(positions: list[int]) -> int:

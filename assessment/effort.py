@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import math
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assessment.inventory import Application, Classification, Inventory
@@ -108,7 +107,6 @@ def estimate(
     inventory: Inventory,
     wave: list[str],
     wave_phase: int,
-    reached: Mapping[str, int] | None = None,
 ) -> RolloutEstimate:
     """Estimate the remaining rollout, and the next wave on its own.
 
@@ -116,16 +114,12 @@ def estimate(
         inventory: The apps still to roll out.
         wave: The ids of the apps in the next wave.
         wave_phase: The phase the wave goes through.
-        reached: The phase every app has completed, when the caller has
-            worked it out already.
     """
     organisation = inventory.organisation
-    if reached is None:
-        reached = {app.id: app_phase(app) for app in inventory.applications}
     # Apps alike in everything the hours depend on are counted together:
     # the hours are multiples of half an hour, so the sums stay exact.
     alike = Counter(
-        (reached[app.id], app.legacy, app.classification, len(app.depends_on))
+        (app_phase(app), app.legacy, app.classification, len(app.depends_on))
         for app in inventory.applications
     )
     hours = dict.fromkeys(PLATFORM_HOURS, 0.0)
@@ -135,7 +129,7 @@ def estimate(
             app_hours_here = hours_for(number, legacy, classification, dependencies)
             hours[number] += count * app_hours_here
             owing[number] += count
-    highest_reached = max(reached.values(), default=0)
+    highest_reached = max(reached for reached, *_ in alike)
 
     by_phase = []
     for phase in PHASES[1:]:

@@ -11,10 +11,10 @@ import ipaddress
 import itertools
 import operator
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -225,6 +225,19 @@ class Inventory(_Strict):
     applications: list[Application] = Field(min_length=1)
     data_stores: list[DataStore] = []
 
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Self:
+        """A copy with ``update`` applied, its lookups worked out afresh.
+
+        The cached lookups below live beside the fields and would otherwise be
+        copied with them, describing the original's apps instead of the copy's.
+        """
+        copied = super().model_copy(update=update, deep=deep)
+        for name in _DERIVED_LOOKUPS:
+            copied.__dict__.pop(name, None)
+        return copied
+
     @cached_property
     def apps_by_id(self) -> dict[str, Application]:
         """Applications keyed by id."""
@@ -252,12 +265,9 @@ class Inventory(_Strict):
     @cached_property
     def dependents_closure(self) -> DependentsClosure:
         """For every app and data store, the apps that depend on it, transitively."""
-        direct: dict[str, set[str]] = {key: set() for key in self.apps_by_id}
-        direct.update({key: set() for key in self.stores_by_id})
         owners, targets = self.dependency_edges
-        for owner, target in zip(owners, targets, strict=True):
-            direct[target].add(owner)
-        return DependentsClosure(direct)
+        entries = [*self.apps_by_id, *self.stores_by_id]
+        return DependentsClosure(entries, owners, targets)
 
     @cached_property
     def dependency_edges(self) -> tuple[list[str], list[str]]:
@@ -284,6 +294,13 @@ class Inventory(_Strict):
             or self.stores_by_id[dependency.target]
         )
         return target.port
+
+
+_DERIVED_LOOKUPS = tuple(
+    name
+    for name, value in vars(Inventory).items()
+    if isinstance(value, cached_property)
+)
 
 
 def load_inventory(path: Path | str) -> Inventory:
@@ -320,23 +337,31 @@ def _references_hold(inventory: Inventory) -> bool:
     organisation_users = inventory.organisation.users
     departments = {department.id for department in inventory.departments}
     groups = {group.id for group in inventory.groups}
-    targets = {*(app.id for app in apps), *(store.id for store in stores)}
+    # The lookups the assessment needs anyway; a repeated id shrinks them.
+    apps_by_id = inventory.apps_by_id
+    stores_by_id = inventory.stores_by_id
     dependency_owners, dependency_targets = inventory.dependency_edges
     return (
         len(departments) == len(inventory.departments)
         and len(groups) == len(inventory.groups)
-        and len(targets) == len(apps) + len(stores)
+        and len(apps_by_id) == len(apps)
+        and len(stores_by_id) == len(stores)
+        and apps_by_id.keys().isdisjoint(stores_by_id)
         and len({app.host for app in apps}) == len(apps)
         and departments.issuperset([app.department for app in apps])
         and departments.issuperset([store.department for store in stores])
         and departments.issuperset(
-            [group.department for group in inventory.groups if group.department]
+            [
+                group.department
+                for group in inventory.groups
+                if group.department is not None
+            ]
         )
         and max(group.members for group in inventory.groups) <= organisation_users
         and max([app.users for app in apps]) <= organisation_users
         and groups.issuperset([group for app in apps for group in app.readers])
         and groups.issuperset([group for app in apps for group in app.writers])
-        and targets.issuperset(dependency_targets)
+        and not set(dependency_targets).difference(apps_by_id, stores_by_id)
         and not any(map(operator.eq, dependency_targets, dependency_owners))
     )
 

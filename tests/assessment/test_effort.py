@@ -91,7 +91,7 @@ def test_the_estimate_adds_up_every_app_of_a_large_inventory(tmp_path: Path) -> 
     inventory = load_inventory(path)
     reached = {app.id: app_phase(app) for app in inventory.applications}
 
-    rollout = estimate(inventory, [], 1, reached)
+    rollout = estimate(inventory, [], 1)
 
     for item in rollout.by_phase:
         owing = [a for a in inventory.applications if reached[a.id] < item.phase]
@@ -100,4 +100,3 @@ def test_the_estimate_adds_up_every_app_of_a_large_inventory(tmp_path: Path) -> 
             expected += PLATFORM_HOURS[item.phase]
         assert item.apps == len(owing)
         assert item.hours == round(expected, 1)
-    assert rollout == estimate(inventory, [], 1)

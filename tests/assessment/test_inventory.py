@@ -249,3 +249,16 @@ def test_apps_lacking_each_control_and_classification_counts() -> None:
     assert counts["restricted"] == sum(
         app.classification == "restricted" for app in inventory.applications
     )
+
+
+def test_a_copy_works_out_its_own_lookups(small_inventory: Path) -> None:
+    inventory = load_inventory(small_inventory)
+    assert inventory.dependents_closure.count("payroll-db") == 2
+    kept = [app for app in inventory.applications if app.id != "leave"]
+
+    copied = inventory.model_copy(update={"applications": kept})
+
+    assert "leave" in inventory.apps_by_id
+    assert "leave" not in copied.apps_by_id
+    assert copied.dependents["payroll-db"] == {"payroll"}
+    assert len(copied.apps_lacking["mfa"]) < len(inventory.apps_lacking["mfa"])
