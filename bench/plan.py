@@ -17,9 +17,11 @@ are also replayed: the same classes with the same recorded inputs, declared
 one after the other with no inventory, no components' logic and no parents.
 
 Everything is warmed up first (imports, the SDK's caches of input types), then
-measured in turns; each figure is the best of ``--repeat`` runs, in wall-clock
-and in CPU seconds of the process. Target: the render under 1.5x the floor, both
-under the same garbage-collector setting.
+measured in turns; each figure is the best of ``--repeat`` runs (five by
+default), in wall-clock and in CPU seconds of the process. On a shared two-core
+machine a single run of either side now and then takes a third longer; with
+five turns, each side's best is seldom such a run. Target: the render under
+1.5x the floor, both under the same garbage-collector setting.
 
 Run: ``uv run python bench/plan.py [--apps N] [--repeat R]``.
 """
@@ -186,7 +188,7 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--apps", type=int, default=1_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     arguments = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as directory:
