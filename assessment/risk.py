@@ -71,15 +71,28 @@ class AppRisk:
 
 def app_risk(app: Application, dependents: int, organisation_users: int) -> AppRisk:
     """The risk of one application that ``dependents`` apps depend on."""
-    return _RiskRule(organisation_users).risk(app, dependents)
+    missing = app.controls.missing()
+    app_impact = impact(app, dependents, organisation_users)
+    app_likelihood = _likelihood_without(missing)
+    return AppRisk(
+        app=app,
+        impact=app_impact,
+        likelihood=app_likelihood,
+        dependents=dependents,
+        crown_jewel=is_crown_jewel(app, dependents, organisation_users),
+        phase=phase_reached(missing),
+        missing_controls=missing,
+        risk=round(100 * app_impact * app_likelihood, 1),
+    )
 
 
 def assess_risk(inventory: Inventory) -> list[AppRisk]:
     """Risk of every application, highest first (ties by id)."""
-    rule = _RiskRule(inventory.organisation.users)
+    organisation_users = inventory.organisation.users
     dependents = inventory.dependents_closure
     results = [
-        rule.risk(app, dependents.count(app.id)) for app in inventory.applications
+        app_risk(app, dependents.count(app.id), organisation_users)
+        for app in inventory.applications
     ]
     # Two stable sorts by keys read in C, ids first: a reversed sort keeps
     # equal keys in their order too, so ties stay ordered by id.
@@ -88,58 +101,20 @@ def assess_risk(inventory: Inventory) -> list[AppRisk]:
     return results
 
 
-def impact(app: Application, dependents: int, organisation_users: int) -> float:
-    """How much a compromise of ``app`` would hurt, 0 to 1."""
-    return _RiskRule(organisation_users).impact(app, dependents)
-
-
 _APP_ID = operator.attrgetter("app.id")
 _RISK = operator.attrgetter("risk")
 
 
-class _RiskRule:
-    """The risk formula for one organisation, with what it shares worked out once.
-
-    The organisation's reach is one logarithm for all apps, and an
-    inventory's thousands of apps have only 64 combinations of missing
-    controls, so each combination's likelihood and phase are looked up.
-    """
-
-    def __init__(self, organisation_users: int) -> None:
-        self.organisation_users = organisation_users
-        self.organisation_reach = math.log10(1 + organisation_users)
-        self.by_missing: dict[tuple[str, ...], tuple[float, int]] = {}
-
-    def impact(self, app: Application, dependents: int) -> float:
-        classification_share, users_share, dependents_share = IMPACT_SHARES
-        reach = math.log10(1 + app.users) / self.organisation_reach
-        spread = min(1.0, dependents / DEPENDENTS_FOR_FULL_WEIGHT)
-        return (
-            classification_share * CLASSIFICATION_WEIGHT[app.classification]
-            + users_share * min(1.0, reach)
-            + dependents_share * spread
-        )
-
-    def risk(self, app: Application, dependents: int) -> AppRisk:
-        missing = app.controls.missing()
-        known = self.by_missing.get(missing)
-        if known is None:
-            known = self.by_missing[missing] = (
-                _likelihood_without(missing),
-                phase_reached(missing),
-            )
-        app_likelihood, phase = known
-        app_impact = self.impact(app, dependents)
-        return AppRisk(
-            app,
-            app_impact,
-            app_likelihood,
-            dependents,
-            is_crown_jewel(app, dependents, self.organisation_users),
-            phase,
-            missing,
-            round(100 * app_impact * app_likelihood, 1),
-        )
+def impact(app: Application, dependents: int, organisation_users: int) -> float:
+    """How much a compromise of ``app`` would hurt, 0 to 1."""
+    classification_share, users_share, dependents_share = IMPACT_SHARES
+    reach = math.log10(1 + app.users) / math.log10(1 + organisation_users)
+    spread = min(1.0, dependents / DEPENDENTS_FOR_FULL_WEIGHT)
+    return (
+        classification_share * CLASSIFICATION_WEIGHT[app.classification]
+        + users_share * min(1.0, reach)
+        + dependents_share * spread
+    )
 
 
 def likelihood(app: Application) -> float:
