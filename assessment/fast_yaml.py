@@ -29,9 +29,9 @@ the input loader's.
 Most inventories are written in a small part of YAML: block mappings and
 sequences of plain words and decimal numbers, one-line flow collections of
 the same, and whole-line comments. A text made only of such lines (see
-``_SIMPLE_TEXT``) passes every check of the scan but the one on dates, so
-for it one pass of a single pattern, about a third of the scan's time,
-stands in for all the others.
+``_SIMPLE_LINE``) passes every check of the scan but the one on dates, so for
+it one pattern, matched once per distinct shape of line, stands in for all
+the others: about a fifth of the scan's time on a large inventory.
 
 Aliases are declined as well: yaml_rs copies the anchored value where PyYAML
 shares one object, and a recursive alias would read differently.
@@ -42,6 +42,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -278,6 +279,17 @@ _SIMPLE_LINE = (
     r"[ ]*+"
 )
 _SIMPLE_TEXT = re.compile(rf"(?:{_SIMPLE_LINE}\n)*+(?:{_SIMPLE_LINE})?")
+_SIMPLE_LINE_BYTES = re.compile(_SIMPLE_LINE.encode("ascii"))
+
+# The pattern tells letters from each other nowhere, nor digits but "0" from
+# the rest, so a line with every letter made "a" and every digit but "0" made
+# "1" is simple exactly when the line is. Most lines of a large inventory then
+# share their shape with thousands of others ("    port: 8080" and "    port:
+# 9090" are one), and each shape is matched once.
+_LINE_SHAPE = bytes.maketrans(
+    string.ascii_letters.encode("ascii") + b"123456789",
+    b"a" * len(string.ascii_letters) + b"1" * 9,
+)
 
 
 def decline_reason(text: str) -> str | None:
@@ -288,11 +300,19 @@ def decline_reason(text: str) -> str | None:
         A text of only simple lines needs just the check on dates; for any
         other, cheap substring tests guard the costlier passes.
     """
-    if _SIMPLE_TEXT.fullmatch(text) is not None:
+    if _is_simple(text):
         if _DATE_HINT.search(text) and not _dates_read_alike(text):
             return "a date that may read differently"
         return None
     return full_scan_reason(text)
+
+
+def _is_simple(text: str) -> bool:
+    """Whether every line of ``text`` is a simple line (``_SIMPLE_LINE``)."""
+    if not text.isascii():
+        return _SIMPLE_TEXT.fullmatch(text) is not None
+    shapes = set(text.encode("ascii").translate(_LINE_SHAPE).split(b"\n"))
+    return all(_SIMPLE_LINE_BYTES.fullmatch(shape) for shape in shapes)
 
 
 def full_scan_reason(text: str) -> str | None:
