@@ -9,7 +9,6 @@ that never leave the render unless asked for.
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import json
 import logging
@@ -267,12 +266,13 @@ def render_program(
     )
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
 
+    def program() -> None:
+        build(project_root)
+
     # Most of what the SDK allocates lives until the end of the program, so the
-    # collector is held back for the whole run (see _fewer_collections). The
-    # program is handed over without a wrapper of its own: the SDK records
-    # the call stack of every resource, and each frame on it costs time.
+    # collector is held back for the whole run (see _fewer_collections).
     with _fewer_collections():
-        pulumi.runtime.test(functools.partial(build, project_root))()  # type: ignore[no-untyped-call]
+        pulumi.runtime.test(program)()  # type: ignore[no-untyped-call]
     return render
 
 
