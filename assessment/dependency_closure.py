@@ -72,7 +72,7 @@ class DependentsClosure:
 def _bits_at(positions: list[int]) -> int:
     """An integer with exactly the bits at ``positions`` set.
 
-    The bits are set in a byte array and converted once: or-ing them into an
+    Many bits are set in a byte array and converted once: or-ing them into an
     integer one at a time would copy it whole for each of a shared service's
     thousands of direct users.
     """

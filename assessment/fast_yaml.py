@@ -278,7 +278,6 @@ _SIMPLE_LINE = (
     rf"[ ]{{0,100}}+(?:{_COMMENT}|(?:- ){{0,2}}+(?:{_KEY}:(?: {_VALUE})?|{_VALUE}))?"
     r"[ ]*+"
 )
-_SIMPLE_TEXT = re.compile(rf"(?:{_SIMPLE_LINE}\n)*+(?:{_SIMPLE_LINE})?")
 _SIMPLE_LINE_BYTES = re.compile(_SIMPLE_LINE.encode("ascii"))
 
 # The pattern tells letters from each other nowhere, nor digits but "0" from
@@ -310,7 +309,7 @@ def decline_reason(text: str) -> str | None:
 def _is_simple(text: str) -> bool:
     """Whether every line of ``text`` is a simple line (``_SIMPLE_LINE``)."""
     if not text.isascii():
-        return _SIMPLE_TEXT.fullmatch(text) is not None
+        return False  # a simple line is printable ASCII
     shapes = set(text.encode("ascii").translate(_LINE_SHAPE).split(b"\n"))
     return all(_SIMPLE_LINE_BYTES.fullmatch(shape) for shape in shapes)
 
